@@ -10,7 +10,9 @@ Every exception a caller can act on derives from :class:`DacError`::
     ├── SchemaError          a shipped or generated field table is missing or invalid
     ├── TestCaseError        a test-case file is malformed or names an unknown field
     ├── ConfigError          the environment config file is missing or invalid
-    └── KibanaError          Kibana answered with an error or could not be reached
+    ├── KibanaError          Kibana answered with an error or could not be reached
+    └── ElasticsearchError   Elasticsearch returned an error response
+        └── ElasticsearchConnectionError  it could not be reached
 
 The CLI turns each of these into a message and an exit code; none of them
 should reach a user as a traceback.
@@ -101,3 +103,16 @@ class KibanaError(DacError):
         super().__init__(message)
         self.message = message
         self.status = status
+
+
+class ElasticsearchError(DacError):
+    """Elasticsearch returned an error response (``status`` is the HTTP status)."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class ElasticsearchConnectionError(ElasticsearchError):
+    """Elasticsearch could not be reached (refused, DNS or TLS failure, timeout)."""
