@@ -154,6 +154,33 @@ class ElasticsearchClient:
         params = {"allow_no_indices": "true", "ignore_unavailable": "true"}
         self.request("POST", f"/{_segment(index)}/_refresh", params=params)
 
+    def resolve_indexes(self, patterns: Iterable[str]) -> list[str]:
+        """Return the concrete (also hidden) index names matching ``patterns``."""
+        target = ",".join(_segment(pattern) for pattern in patterns)
+        response = self.request(
+            "GET", f"/_resolve/index/{target}", params={"expand_wildcards": "all"}
+        )
+        return sorted(
+            entry["name"]
+            for entry in response.get("indices", [])
+            if isinstance(entry, dict) and isinstance(entry.get("name"), str)
+        )
+
+    def delete_indexes(self, names: Iterable[str]) -> None:
+        """Delete concrete indexes by name; missing ones are skipped.
+
+        Names must be concrete, because Elasticsearch rejects wildcard
+        deletes by default (``action.destructive_requires_name``).
+        """
+        joined = ",".join(_segment(name) for name in names)
+        if joined:
+            self.request(
+                "DELETE",
+                f"/{joined}",
+                params={"ignore_unavailable": "true"},
+                allowed_status=(404,),
+            )
+
     def delete_data_streams(self, names: Iterable[str]) -> None:
         """Delete data streams and their backing indexes; missing ones are skipped."""
         joined = ",".join(_segment(name) for name in names)
