@@ -1,0 +1,132 @@
+"""The nightly history file: one JSON object per line, one line per run.
+
+A run records, per rule, the case results on each backend and the number
+of alerts the rule raised on the benign baseline. A regression is a case
+that passed in the previous run and fails now, or a rule that raises
+alerts on the baseline now and raised none (or did not exist) before.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from dac.errors import DacError
+
+log = logging.getLogger(__name__)
+
+HISTORY_FORMAT = 1
+
+
+class HistoryError(DacError):
+    """The history file cannot be read or written."""
+
+
+def read_history(path: Path) -> list[dict[str, Any]]:
+    """Read every run from ``path``, oldest first ([] when the file is absent).
+
+    A line that is not a JSON object is skipped with a warning naming its
+    line number, so one damaged line does not lose the rest of the history.
+    """
+    if not path.exists():
+        return []
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise HistoryError(f"cannot read history file {path}: {exc}") from exc
+    runs = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            run = json.loads(line)
+        except json.JSONDecodeError as exc:
+            log.warning("%s:%d: skipping invalid JSON line: %s", path, number, exc.msg)
+            continue
+        if not isinstance(run, dict) or not isinstance(run.get("rules"), dict):
+            log.warning("%s:%d: skipping line that is not a run record", path, number)
+            continue
+        runs.append(run)
+    return runs
+
+
+def append_run(path: Path, run: dict[str, Any]) -> None:
+    """Append ``run`` as one line to the history file, creating it if needed."""
+    line = json.dumps(run, sort_keys=True, separators=(",", ":"))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(line + "\n")
+    except OSError as exc:
+        raise HistoryError(f"cannot write history file {path}: {exc}") from exc
+
+
+def find_regressions(
+    previous: dict[str, Any] | None, current: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """List the regressions of ``current`` against ``previous`` (none on the first run).
+
+    Each regression is ``{"kind": "case", "rule_id", "backend", "case"}`` for
+    a case that passed before and fails now, or ``{"kind": "noisy", "rule_id",
+    "alerts", "previous_alerts"}`` for a rule newly alerting on the baseline.
+    """
+    if previous is None:
+        return []
+    regressions: list[dict[str, Any]] = []
+    before_rules = previous.get("rules", {})
+    for rule_id, rule in sorted(current.get("rules", {}).items()):
+        before = before_rules.get(rule_id) or {}
+        regressions += _case_regressions(rule_id, before, rule)
+        alerts = rule.get("baseline_alerts")
+        previous_alerts = before.get("baseline_alerts")
+        if alerts and not previous_alerts:
+            regressions.append(
+                {
+                    "kind": "noisy",
+                    "rule_id": rule_id,
+                    "name": rule.get("name", rule_id),
+                    "alerts": alerts,
+                    "previous_alerts": previous_alerts or 0,
+                }
+            )
+    return regressions
+
+
+def _case_regressions(
+    rule_id: str, before: dict[str, Any], now: dict[str, Any]
+) -> list[dict[str, Any]]:
+    found = []
+    before_backends = before.get("backends") or {}
+    for backend, result in sorted((now.get("backends") or {}).items()):
+        before_cases = (before_backends.get(backend) or {}).get("cases") or {}
+        for case, passed in sorted((result.get("cases") or {}).items()):
+            if not passed and before_cases.get(case) is True:
+                found.append(
+                    {
+                        "kind": "case",
+                        "rule_id": rule_id,
+                        "name": now.get("name", rule_id),
+                        "backend": backend,
+                        "case": case,
+                    }
+                )
+    return found
+
+
+def run_totals(run: dict[str, Any]) -> dict[str, int]:
+    """Count a run's passed and failed cases, noisy rules and regressions."""
+    passed = failed = noisy = 0
+    for rule in run.get("rules", {}).values():
+        for result in (rule.get("backends") or {}).values():
+            passed += int(result.get("passed", 0))
+            failed += int(result.get("failed", 0))
+        if rule.get("baseline_alerts"):
+            noisy += 1
+    return {
+        "passed": passed,
+        "failed": failed,
+        "noisy": noisy,
+        "regressions": len(run.get("regressions") or []),
+    }
