@@ -51,7 +51,7 @@ def schema_for_stream(data_stream: str) -> FieldTable | None:
     from dac.schemas import resolve_indexes
 
     try:
-        return resolve_indexes([data_stream])
+        return resolve_indexes([data_stream]).table
     except DacError as exc:
         log.warning("no field table for %s: %s", data_stream, exc)
         return None
