@@ -1,0 +1,112 @@
+"""``dac test``: run each rule's test cases and report which pass."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from dac.errors import DacError, TestCaseError
+from dac.rules import load_rules
+from dac.testing.backend import BACKEND_NAMES, get_backend
+from dac.testing.cases import SUFFIX, rule_file_for
+from dac.testing.report import render_json, render_junit, render_text
+from dac.testing.runner import CaseResult, load_rule_cases, run_case
+
+DEFAULT_PATH = "detections"
+
+
+@click.command("test")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "junit"]),
+    default="text",
+    show_default=True,
+    help="Output format: text (failures and a count), JSON or JUnit XML.",
+)
+@click.option(
+    "--backend",
+    "backend_name",
+    type=click.Choice(BACKEND_NAMES),
+    default="embedded",
+    show_default=True,
+    help="Where rules run: in-process engine, Elasticsearch _eql/search or Kibana.",
+)
+@click.option("--verbose-results", is_flag=True, help="List passing cases too (text).")
+def command(
+    paths: tuple[Path, ...],
+    output_format: str,
+    backend_name: str,
+    verbose_results: bool,
+) -> None:
+    """Run the test cases in <rule>.tests.yaml beside each rule.
+
+    PATHS are rule files, test-case files or directories (default:
+    detections/). Exit status: 0 when every case passes, 1 when a case
+    fails, 2 for a usage error: a missing path, an unreadable rule, or a
+    malformed test-case file (the message names the file and case).
+    """
+    targets = [_rule_target(path) for path in (paths or (Path(DEFAULT_PATH),))]
+    for target in targets:
+        if not target.exists():
+            raise click.UsageError(f"path not found: {target}")
+
+    rules, rule_errors = load_rules(targets)
+    loaded, errors = load_rule_cases(rules)
+    base_time = None if backend_name != "embedded" else _embedded_base_time()
+    try:
+        backend = get_backend(backend_name)
+    except DacError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+    results: list[CaseResult] = []
+    try:
+        for item in loaded:
+            for case in item.case_file.cases:
+                try:
+                    results.append(
+                        run_case(item.rule, case, backend, item.case_file, base_time)
+                    )
+                except TestCaseError as exc:
+                    errors.append(exc)
+    finally:
+        backend.close()
+
+    _print(results, errors, output_format, verbose_results)
+    for error in rule_errors:
+        click.echo(f"error: {error}", err=True)
+    if errors or rule_errors:
+        sys.exit(2)
+    sys.exit(1 if any(not result.passed for result in results) else 0)
+
+
+def _rule_target(path: Path) -> Path:
+    """A test-case file stands for the rule beside it."""
+    if path.name.endswith(SUFFIX):
+        return rule_file_for(path)
+    return path
+
+
+def _embedded_base_time():
+    from dac.events import DEFAULT_BASE_TIME
+
+    return DEFAULT_BASE_TIME
+
+
+def _print(
+    results: list[CaseResult],
+    errors: list[TestCaseError],
+    output_format: str,
+    verbose: bool,
+) -> None:
+    if output_format == "json":
+        click.echo(render_json(results))
+    elif output_format == "junit":
+        click.echo(render_junit(results, errors))
+    else:
+        click.echo(render_text(results, verbose))
+    for error in errors:
+        click.echo(f"error: {error}", err=True)
