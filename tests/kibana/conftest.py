@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-
 from dac.kibana import Credentials, KibanaClient, RetryPolicy
+
 from kibana.double import KibanaDouble
 
 API_KEY = "test-api-key"

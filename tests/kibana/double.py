@@ -44,8 +44,9 @@ class Fault:
     """One injected failure, matched on method and path suffix.
 
     ``kind`` is ``status`` (respond with ``status`` and ``retry_after``),
-    ``delay`` (sleep ``seconds`` then respond normally) or ``drop`` (close
-    the connection without a response). ``when`` is ``before`` (the
+    ``delay`` (sleep ``seconds`` then respond normally), ``drop`` (close
+    the connection without a response) or ``html`` (respond with ``status``
+    and an HTML page, as a proxy in front of Kibana might). ``when`` is ``before`` (the
     request has no effect) or ``after`` (the change is stored, then the
     fault happens). ``times`` counts how many requests it hits.
     """
@@ -99,7 +100,9 @@ class KibanaDouble:
         handler = type("Handler", (_Handler,), {"double": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
         self._thread.start()
         return self
 
@@ -244,6 +247,9 @@ class _Handler(BaseHTTPRequestHandler):
         if fault.kind == "delay":
             time.sleep(fault.seconds)
             return False
+        if fault.kind == "html":
+            self._send(fault.status, "<html>proxy error page</html>", "text/html")
+            return True
         extra = {"Retry-After": fault.retry_after} if fault.retry_after else {}
         body = {
             "statusCode": fault.status,

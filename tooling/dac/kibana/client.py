@@ -22,8 +22,6 @@ import requests
 
 from dac.kibana.credentials import Credentials, CredentialsAuth
 from dac.kibana.errors import (
-    KibanaApiError,
-    KibanaBadRequestError,
     KibanaResponseError,
     KibanaTLSError,
     KibanaUnavailableError,
@@ -121,7 +119,7 @@ class KibanaClient:
         Returns parsed JSON, or the text when ``raw`` is true. A status in
         ``accept_statuses`` is returned like a success (``_bulk_action``
         reports partial failures as HTTP 500 with results in the body).
-        Raises a :class:`KibanaApiError` subclass otherwise.
+        Raises a ``dac.kibana.errors.KibanaApiError`` subclass otherwise.
         """
         full_path = self.space_path(path)
         url = self.base_url + full_path
@@ -376,7 +374,7 @@ def parse_ndjson(text: str) -> list[dict[str, Any]]:
 
 def _one_id(rule_id: str | None, id: str | None) -> dict[str, str]:
     if (rule_id is None) == (id is None):
-        raise KibanaBadRequestError("pass exactly one of rule_id or id")
+        raise ValueError("pass exactly one of rule_id or id")
     return {"rule_id": rule_id} if rule_id is not None else {"id": id}  # type: ignore[dict-item]
 
 
