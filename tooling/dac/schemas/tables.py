@@ -42,6 +42,7 @@ class FieldTable:
     index_patterns: tuple[str, ...] = ()
     dynamic: bool = True
     objects: frozenset[str] = field(init=False, repr=False)
+    typed_objects: Mapping[str, str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "fields", MappingProxyType(dict(self.fields)))
@@ -53,17 +54,41 @@ class FieldTable:
             if char == "."
         }
         object.__setattr__(self, "objects", frozenset(parents - set(self.fields)))
+        # An object with ``object_type`` (``winlog.event_data``) maps any
+        # sub-field through a dynamic template with that type.
+        typed = {
+            name: str(params["object_type"])
+            for name, params in self.params.items()
+            if "object_type" in params
+        }
+        object.__setattr__(self, "typed_objects", MappingProxyType(typed))
 
     def type_of(self, field_name: str) -> str | None:
-        """Return the field's Elasticsearch type, ``object`` for a parent, else None."""
+        """Return the field's Elasticsearch type, ``object`` for a parent, else None.
+
+        A sub-field of an object declared with ``object_type`` gets that type.
+        """
         field_type = self.fields.get(field_name)
         if field_type is not None:
             return field_type
-        return "object" if field_name in self.objects else None
+        if field_name in self.objects:
+            return "object"
+        return self._typed_object_type(field_name)
 
     def has_field(self, field_name: str) -> bool:
         """Return True for a mapped field or an object parent of one."""
-        return field_name in self.fields or field_name in self.objects
+        return self.type_of(field_name) is not None
+
+    def _typed_object_type(self, field_name: str) -> str | None:
+        if not self.typed_objects:
+            return None
+        position = field_name.rfind(".")
+        while position > 0:
+            object_type = self.typed_objects.get(field_name[:position])
+            if object_type is not None:
+                return object_type
+            position = field_name.rfind(".", 0, position)
+        return None
 
     def is_searchable(self, field_name: str) -> bool:
         """Return True when the field is mapped and indexed.

@@ -135,3 +135,58 @@ def attack_command(
         domain="enterprise-attack",
     )
     write_table(out / f"attack-{version}.json", attack_document(source, meta))
+
+
+@cli.command("windows")
+@click.option(
+    "--integration",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="elastic/integrations packages/windows directory.",
+)
+@click.option(
+    "--beats",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="elastic/beats checkout (reads winlogbeat/_meta/fields.common.yml).",
+)
+@click.option(
+    "--ecs-table",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="ECS table that external: ecs fields are resolved against.",
+)
+@click.option("--version", "version", required=True, help="Windows package version.")
+@click.option(
+    "--winlogbeat-version", required=True, help="Winlogbeat version of --beats."
+)
+@click.option("--commit", default=None, help="elastic/integrations commit.")
+@click.option("--beats-commit", default=None, help="elastic/beats commit.")
+@click.option("--note", default=None, help="Provenance remark stored in _meta.")
+@out_option
+def windows_command(
+    integration: Path,
+    beats: Path,
+    ecs_table: Path,
+    version: str,
+    winlogbeat_version: str,
+    commit: str | None,
+    beats_commit: str | None,
+    note: str | None,
+    out: Path,
+) -> None:
+    """Write windows-VERSION.json with the sysmon and winlogbeat tables."""
+    from dac.schemas.generate.windows import windows_document
+
+    meta = make_meta(
+        "elastic/integrations",
+        version,
+        repo_commit(integration, commit),
+        GENERATOR,
+        beats_commit=repo_commit(beats, beats_commit),
+        **({"note": note} if note else {}),
+    )
+    document = windows_document(
+        integration, beats, meta, load_json(ecs_table), winlogbeat_version
+    )
+    write_table(out / f"windows-{version}.json", document)

@@ -28,6 +28,7 @@ KEPT_PARAMS = (
     "normalizer",
     "norms",
     "ignore_above",
+    "object_type",
 )
 
 # Elasticsearch's keyword default in ECS and Elastic packages; only other values
@@ -127,26 +128,36 @@ class FlatFields:
             self.add(f"{parent}.{multi['name']}", multi["type"], kept_params(multi))
 
 
-def flatten_package_fields(items: Any, into: FlatFields, prefix: str = "") -> None:
-    """Flatten an Elastic package ``fields.yml`` list (groups with dotted names).
+def flatten_package_fields(
+    items: Any,
+    into: FlatFields,
+    prefix: str = "",
+    default_type: str | None = None,
+) -> None:
+    """Flatten an Elastic package or Beats ``fields.yml`` list.
 
-    ``external: ecs`` entries carry no type; callers resolve them with
-    :func:`resolve_external`, so they are recorded here with type ``external``.
+    Groups nest and names may be dotted. Entries marked ``external: ecs``, or
+    Beats' ``overwrite: true`` entries without a type, take their type from
+    ECS; they are recorded with type ``external`` and their multi-fields, for
+    the caller to resolve. Beats give an untyped field the type keyword, so
+    Beats callers pass ``default_type="keyword"``.
+
+    Raises:
+        SchemaError: a field has no type and no default applies.
     """
     for item in items or ():
         name = f"{prefix}{item['name']}"
         field_type = item.get("type")
         if field_type == "group" or (field_type is None and "fields" in item):
-            flatten_package_fields(item.get("fields"), into, f"{name}.")
+            flatten_package_fields(item.get("fields"), into, f"{name}.", default_type)
             continue
-        if field_type is None and item.get("external"):
+        if field_type is None and (item.get("external") or item.get("overwrite")):
             field_type = "external"
+        field_type = field_type or default_type
         if field_type is None:
             raise SchemaError(f"field {name!r} has no type and is not external")
         into.add(name, field_type, kept_params(item))
         into.add_multi_fields(name, item.get("multi_fields"))
-        if item.get("fields"):
-            flatten_package_fields(item["fields"], into, f"{name}.")
 
 
 def write_table(path: Path, document: Mapping[str, Any]) -> None:
@@ -157,6 +168,32 @@ def write_table(path: Path, document: Mapping[str, Any]) -> None:
     log.info("wrote %s (%d bytes)", path, path.stat().st_size)
 
 
-def sorted_params(params: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """Return the parameter map with keys sorted, for stable output."""
-    return {name: dict(params[name]) for name in sorted(params)}
+def resolve_external(fields: FlatFields, ecs: Mapping[str, Any]) -> FlatFields:
+    """Give ``external`` fields their ECS type, parameters and multi-fields.
+
+    Multi-fields the package declares itself replace ECS's multi-fields of
+    the same name, as the package build does (``process.name.caseless``).
+
+    Raises:
+        SchemaError: an external field is not in the ECS table.
+    """
+    ecs_types = ecs["fields"]
+    ecs_params = ecs.get("params", {})
+    resolved = FlatFields()
+    for name, field_type in fields.types.items():
+        if field_type != "external":
+            continue
+        if name not in ecs_types:
+            raise SchemaError(
+                f"field {name!r} is marked external: ecs but ECS "
+                f"{ecs['_meta']['version']} has no such field"
+            )
+        resolved.add(name, ecs_types[name], ecs_params.get(name))
+        for multi in ecs_types:
+            if multi.startswith(f"{name}.") and "." not in multi[len(name) + 1 :]:
+                if ecs_types[name] not in ("object", "nested", "group"):
+                    resolved.add(multi, ecs_types[multi], ecs_params.get(multi))
+    for name, field_type in fields.types.items():
+        if field_type != "external":
+            resolved.add(name, field_type, fields.params.get(name))
+    return resolved
