@@ -25,7 +25,16 @@ _COLORS = {"error": "red", "warning": "yellow"}
     show_default=True,
     help="Output format: text lines (path:line:col: severity CODE message) or JSON.",
 )
-def command(paths: tuple[Path, ...], output_format: str) -> None:
+@click.option(
+    "--ignore",
+    "ignored",
+    multiple=True,
+    metavar="CODE",
+    help="Drop diagnostics whose code starts with CODE (DAC601, DAC5); repeatable.",
+)
+def command(
+    paths: tuple[Path, ...], output_format: str, ignored: tuple[str, ...]
+) -> None:
     """Validate rule files: metadata, ATT&CK mapping, EQL query and lints.
 
     PATHS are rule files or directories searched for *.toml (default:
@@ -37,6 +46,10 @@ def command(paths: tuple[Path, ...], output_format: str) -> None:
         report = validate_paths(targets)
     except FileNotFoundError as exc:
         raise click.UsageError(f"path not found: {exc.args[0]}") from exc
+    if ignored:
+        report.diagnostics = [
+            d for d in report.diagnostics if not d.code.startswith(ignored)
+        ]
 
     if output_format == "json":
         click.echo(json.dumps(_to_json(report), indent=2))

@@ -1,4 +1,4 @@
-"""Rule metadata checks: the JSON Schema, then cross-field rules the schema cannot say."""
+"""Metadata checks: the rule JSON Schema, then cross-field rules it cannot express."""
 
 from __future__ import annotations
 
@@ -53,6 +53,8 @@ def check_risk_band(rule: Rule, context: ValidationContext) -> Iterable[Diagnost
     band = SEVERITY_BANDS.get(rule.severity or "")
     if band is None or isinstance(score, bool) or not isinstance(score, int):
         return []
+    if not 0 <= score <= 100:
+        return []  # the schema already reports the range (DAC206)
     low, high = band
     if low <= score <= high:
         return []

@@ -30,7 +30,7 @@ def check_language(rule: Rule, context: ValidationContext) -> Iterator[Diagnosti
 
 
 def check_syntax(rule: Rule, context: ValidationContext) -> Iterator[Diagnostic]:
-    """Report a query that does not parse or that the parser rejects (DAC400, DAC401)."""
+    """Report a query that fails to parse or that the parser rejects (DAC400/401)."""
     parsed = context.parsed_query(rule)
     if parsed is None or parsed.error is None:
         return
@@ -50,7 +50,7 @@ def check_syntax(rule: Rule, context: ValidationContext) -> Iterator[Diagnostic]
 
 
 def check_fields(rule: Rule, context: ValidationContext) -> Iterator[Diagnostic]:
-    """Check fields and types against the rule's index schema (DAC402-DAC405, DAC410)."""
+    """Check fields and types against the rule's index schema (DAC402-406, DAC410)."""
     parsed = context.parsed_query(rule)
     if parsed is None or parsed.tree is None:
         return

@@ -18,6 +18,7 @@ _FORMAT_HINTS = {
     "deprecation_date": "a date written YYYY/MM/DD",
     "interval": "a count followed by s, m, h or d, such as 5m",
     "min_stack_version": "a version such as 8.14.0",
+    "query": "a query that is not blank",
     "name": (
         "a name that starts with a letter or digit and ends with a letter, "
         "digit, bracket or parenthesis"
@@ -121,7 +122,7 @@ def _describe(
         and path[-1] in ("integration", "machine_learning_job_id")
     ):
         return "DAC203", f"'{name}' must be a string or an array of strings"
-    if kind is None and error.schema is False:
+    if kind == "not" and error.validator_value == {}:
         suffix = f" for rule type '{rule.type}'" if rule.type else ""
         return "DAC207", f"key '{name}' is not allowed{suffix}; remove it"
     return "DAC200", f"'{name}': {error.message}"
