@@ -40,3 +40,9 @@ validate: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+
+# Nightly regression run: every case (embedded, plus NIGHTLY_ARGS such as
+# --backend elasticsearch), baseline replays, history and reports/ (exit 1 on
+# a regression).
+nightly: $(STAMP)
+	$(DAC) nightly $(NIGHTLY_ARGS)

@@ -19,6 +19,25 @@ from dac.rules import Rule
 
 log = logging.getLogger(__name__)
 
+# Column order of the ATT&CK Enterprise matrix (attack.mitre.org, release 18).
+# The bundled table keys tactics by id, which is not this order.
+ENTERPRISE_TACTIC_ORDER = (
+    "TA0043",  # Reconnaissance
+    "TA0042",  # Resource Development
+    "TA0001",  # Initial Access
+    "TA0002",  # Execution
+    "TA0003",  # Persistence
+    "TA0004",  # Privilege Escalation
+    "TA0005",  # Defense Evasion
+    "TA0006",  # Credential Access
+    "TA0007",  # Discovery
+    "TA0008",  # Lateral Movement
+    "TA0009",  # Collection
+    "TA0011",  # Command and Control
+    "TA0010",  # Exfiltration
+    "TA0040",  # Impact
+)
+
 
 @dataclass(frozen=True)
 class MatrixTactic:
@@ -96,6 +115,7 @@ def empty_matrix(attack: Any) -> Coverage:
         MatrixTactic(t.id, t.name, t.shortname)
         for t in _values(getattr(attack, "tactics", None))
     ]
+    tactics.sort(key=_matrix_position)
     by_key = {t.id: t for t in tactics} | {t.shortname: t for t in tactics}
     columns: dict[str, list[MatrixTechnique]] = {t.id: [] for t in tactics}
     techniques = [
@@ -122,6 +142,12 @@ def empty_matrix(attack: Any) -> Coverage:
                     )
     version = getattr(attack, "version", None)
     return Coverage(tactics, columns, str(version) if version else None)
+
+
+def _matrix_position(tactic: MatrixTactic) -> tuple[int, str]:
+    if tactic.id in ENTERPRISE_TACTIC_ORDER:
+        return ENTERPRISE_TACTIC_ORDER.index(tactic.id), tactic.id
+    return len(ENTERPRISE_TACTIC_ORDER), tactic.id
 
 
 def load_attack_table() -> Any:

@@ -102,17 +102,18 @@ def write_coverage(
     coverage = build_coverage(rules, attack)
     if navigator_path is not None:
         layer = navigator_layer(coverage)
-        _write(navigator_path, json.dumps(layer, indent=2) + "\n")
+        write_text_file(navigator_path, json.dumps(layer, indent=2) + "\n")
         log.info("wrote Navigator layer %s", navigator_path)
     if html_path is not None:
         statuses = rule_statuses(rules, tests, baseline_alerts)
         generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         page = render_report(coverage, statuses, history or [], generated, commit)
-        _write(html_path, page)
+        write_text_file(html_path, page)
         log.info("wrote HTML report %s", html_path)
 
 
-def _write(path: Path, text: str) -> None:
+def write_text_file(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` and create its directory (ReportError on failure)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, "utf-8")

@@ -1,0 +1,102 @@
+"""Render a nightly run: the coverage reports and a Markdown summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from dac.review.checks import CaseOutcome, TestSummary
+from dac.review.history import read_history, run_totals
+from dac.review.markdown import escape
+from dac.review.report import write_coverage, write_text_file
+from dac.rules import Rule
+
+NAVIGATOR_FILE = "attack-navigator.json"
+HTML_FILE = "coverage.html"
+SUMMARY_FILE = "nightly.md"
+
+
+def summaries_from_record(
+    record: dict[str, Any], backend: str
+) -> dict[str, TestSummary]:
+    """Rebuild per-rule test summaries of one backend from a history record."""
+    summaries = {}
+    for rule_id, rule in record.get("rules", {}).items():
+        result = (rule.get("backends") or {}).get(backend)
+        if result is None:
+            continue
+        cases = [
+            CaseOutcome(case=name, passed=bool(passed))
+            for name, passed in (result.get("cases") or {}).items()
+            if name != "<case file>"
+        ]
+        summaries[rule_id] = TestSummary(cases=cases, error=result.get("error"))
+    return summaries
+
+
+def render_summary(record: dict[str, Any], skipped: dict[str, str]) -> str:
+    """Render the run as Markdown for a CI job summary."""
+    totals = run_totals(record)
+    lines = [
+        "## Nightly detection regression run",
+        "",
+        f"Run {record['timestamp']} at commit `{record['commit'][:12]}`: "
+        f"{totals['passed']} cases passed, {totals['failed']} failed on "
+        f"{', '.join(record['backends']) or 'no backend'}; "
+        f"{totals['noisy']} rules alert on the benign baseline; "
+        f"{totals['regressions']} regressions.",
+        "",
+    ]
+    for name, reason in sorted(skipped.items()):
+        lines.append(f"- Backend {name} skipped: {escape(reason)}")
+    if skipped:
+        lines.append("")
+    if record["regressions"]:
+        lines += ["| Rule | Regression |", "|---|---|"]
+        for regression in record["regressions"]:
+            name = escape(str(regression.get("name", regression["rule_id"])))
+            if regression["kind"] == "case":
+                what = (
+                    f"case <code>{escape(regression['case'])}</code> now fails on "
+                    f"{escape(regression['backend'])}"
+                )
+            else:
+                what = (
+                    f"{regression['alerts']} alerts on the benign baseline "
+                    f"(previous run: {regression['previous_alerts']})"
+                )
+            lines.append(f"| {name} | {what} |")
+    else:
+        lines.append("No regression against the previous run.")
+    return "\n".join(lines) + "\n"
+
+
+def write_nightly_reports(
+    rules: list[Rule],
+    record: dict[str, Any],
+    skipped: dict[str, str],
+    history_path: Path,
+    reports_dir: Path,
+    attack: Any,
+) -> list[Path]:
+    """Write the Navigator layer, the HTML report and the Markdown summary."""
+    baseline = {
+        rule_id: rule["baseline_alerts"]
+        for rule_id, rule in record.get("rules", {}).items()
+        if isinstance(rule.get("baseline_alerts"), int)
+    }
+    navigator = reports_dir / NAVIGATOR_FILE
+    html = reports_dir / HTML_FILE
+    write_coverage(
+        rules,
+        navigator,
+        html,
+        attack,
+        tests=summaries_from_record(record, "embedded"),
+        baseline_alerts=baseline,
+        history=read_history(history_path),
+        commit=record["commit"],
+    )
+    summary = reports_dir / SUMMARY_FILE
+    write_text_file(summary, render_summary(record, skipped))
+    return [navigator, html, summary]
