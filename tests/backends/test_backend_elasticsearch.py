@@ -122,3 +122,13 @@ def test_get_backend_builds_elasticsearch(es_double, monkeypatch):
     assert isinstance(backend, ElasticsearchBackend)
     assert backend.client.config.url == es_double.url
     assert backend.client.config.username == "elastic"
+
+
+def test_schema_templates_installed_by_default(es_client, es_double, rule, events):
+    backend = ElasticsearchBackend(client=es_client)
+
+    backend.run(rule, events)
+
+    assert list(es_double.templates) == ["dac-defend-process"]
+    mappings = es_double.templates["dac-defend-process"]["template"]["mappings"]
+    assert mappings["dynamic"] is False

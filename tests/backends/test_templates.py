@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from dac.elasticsearch.templates import install_templates, templates_for_streams
+from dac.elasticsearch.testrun import schema_templates
 from dac.errors import SchemaError
 
 from backends.conftest import process_templates
@@ -39,17 +40,17 @@ def test_uncovered_stream_rejected():
 
 
 def test_install_prefixes_names(es_client, es_double):
-    names = install_templates(es_client, process_templates())
+    templates = process_templates()
+    templates["dac-sysmon"] = {**templates["logs-endpoint.events.process"]}
 
-    assert names == ["dac-logs-endpoint.events.process"]
+    names = install_templates(es_client, templates)
+
+    assert names == ["dac-sysmon", "dac-logs-endpoint.events.process"]
     assert es_double.templates["dac-logs-endpoint.events.process"]["priority"] == 200
 
 
 def test_schema_templates_cover_defend_and_sysmon():
-    schemas = pytest.importorskip("dac.schemas")
-    if not hasattr(schemas, "all_index_templates"):
-        pytest.skip("dac.schemas.all_index_templates is not available yet")
-    templates = schemas.all_index_templates()
+    templates = schema_templates()
 
     for stream in (
         "logs-endpoint.events.process-dactest01",

@@ -56,10 +56,18 @@ def templates_for_streams(
 def install_templates(
     client: ElasticsearchClient, templates: Mapping[str, Mapping[str, Any]]
 ) -> list[str]:
-    """Create or replace each template as ``dac-<name>``; return the names used."""
+    """Create or replace each template; return the names used.
+
+    Names get the ``dac-`` prefix unless they have it, so the toolkit's
+    templates are easy to find and never replace a built-in one.
+    """
     installed = []
     for name, template in sorted(templates.items()):
-        full_name = f"{TEMPLATE_NAME_PREFIX}{name}"
+        full_name = (
+            name
+            if name.startswith(TEMPLATE_NAME_PREFIX)
+            else (f"{TEMPLATE_NAME_PREFIX}{name}")
+        )
         client.put_index_template(full_name, template)
         installed.append(full_name)
     log.info("installed %d index templates: %s", len(installed), ", ".join(installed))

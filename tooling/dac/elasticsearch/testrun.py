@@ -33,7 +33,7 @@ TemplateSource = Callable[[], Mapping[str, Mapping[str, Any]]]
 
 def schema_templates() -> Mapping[str, Mapping[str, Any]]:
     """Return the index templates generated from the shipped field tables."""
-    from dac.schemas import all_index_templates
+    from dac.schemas.templates import all_index_templates
 
     return all_index_templates()
 
