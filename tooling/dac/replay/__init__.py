@@ -1,0 +1,18 @@
+"""Replay recorded logs through rules: ECS NDJSON, Windows JSON and .evtx files.
+
+:func:`iter_documents` streams a file as ECS documents (Windows events are
+mapped the way Elastic's Windows integrations map them), and :func:`replay`
+runs many rules over that stream in one pass.
+"""
+
+from dac.replay.runner import ReplayAlert, ReplayResult, replay
+from dac.replay.sources import ReplayInputError, iter_documents, normalize
+
+__all__ = [
+    "ReplayAlert",
+    "ReplayInputError",
+    "ReplayResult",
+    "iter_documents",
+    "normalize",
+    "replay",
+]
