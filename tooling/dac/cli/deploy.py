@@ -1,0 +1,90 @@
+"""``dac deploy``: apply the plan for an environment to Kibana."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from dac.cli._kibana_options import (
+    environment_options,
+    format_option,
+    resolve_environment,
+)
+from dac.deploy import (
+    ApplyResult,
+    Plan,
+    VersionLock,
+    apply_plan,
+    build_plan,
+    render_plan,
+    render_results,
+)
+from dac.deploy.render import plan_to_dict
+
+
+@click.command("deploy")
+@environment_options
+@format_option
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Also delete managed rules (carrying the managed tag) that no "
+    "repository file defines.",
+)
+@click.option(
+    "--yes", "-y", is_flag=True, help="Apply without asking for confirmation."
+)
+def command(env_name: str, config_path: str, fmt: str, prune: bool, yes: bool) -> None:
+    """Print the plan, ask for confirmation, then apply it to Kibana.
+
+    Creates and updates rules by rule_id, and deletes only with --prune and
+    only rules carrying the managed tag. One rule's failure does not stop
+    the others. Exit codes: 0 all applied, 1 some rule failed, 2 config,
+    connection or usage error (including no TTY to confirm on without --yes).
+    """
+    config, environment = resolve_environment(config_path, env_name)
+    lock = VersionLock.load(config.version_lock)
+    with environment.client() as client:
+        plan = build_plan(environment, client, lock=lock)
+        # JSON output is one document (plan and results) printed at the end;
+        # a person confirming still sees the plan, as text on stderr.
+        if fmt == "json":
+            if not yes:
+                click.echo(render_plan(plan, "text", prune), err=True)
+        else:
+            click.echo(render_plan(plan, fmt, prune))
+        if not plan.has_changes(prune):
+            if fmt == "json":
+                click.echo(_json_report(plan, prune, []))
+            else:
+                click.echo("Nothing to apply.")
+            return
+        if not yes:
+            if not sys.stdin.isatty():
+                click.echo(
+                    "error: refusing to apply without confirmation: stdin is not a "
+                    "terminal; rerun with --yes to apply non-interactively",
+                    err=True,
+                )
+                raise SystemExit(2)
+            if not click.confirm(f"Apply this plan to {environment.name}?"):
+                click.echo("Not applied.", err=True)
+                raise SystemExit(2)
+        results = apply_plan(plan, client, environment.managed_tag, prune)
+    if fmt == "json":
+        click.echo(_json_report(plan, prune, results))
+    else:
+        click.echo(render_results(results, fmt))
+    if any(r.failed for r in results):
+        raise SystemExit(1)
+
+
+def _json_report(plan: Plan, prune: bool, results: list[ApplyResult]) -> str:
+    report = {
+        "plan": plan_to_dict(plan, prune),
+        "results": [r.to_dict() for r in results],
+        "failed": sum(1 for r in results if r.failed),
+    }
+    return json.dumps(report, indent=2, sort_keys=True)

@@ -1,0 +1,225 @@
+"""Build a deploy plan: what must change in Kibana to match the repository.
+
+Kibana itself is the state. The plan reads every rule carrying the managed
+tag, converts each selected repository rule with :func:`to_kibana`, and
+diffs field by field. Rules that are in Kibana but in no repository file
+become deletions, applied only with ``--prune``. A managed rule whose
+content no longer matches the hash recorded at the last deploy was edited
+in Kibana since then, which the plan reports as drift.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from dac.deploy.config import Environment, RuleSelection
+from dac.deploy.convert import (
+    comparable,
+    content_hash,
+    diff_fields,
+    recorded_hash,
+    to_kibana,
+)
+from dac.deploy.versions import VersionLock
+from dac.errors import DacError
+from dac.kibana import KibanaClient
+from dac.rules import Rule, load_rules
+
+log = logging.getLogger(__name__)
+
+Action = Literal["create", "update", "delete", "unchanged", "excluded"]
+
+
+class PlanError(DacError):
+    """The repository cannot be planned safely (load errors, duplicate rule_ids)."""
+
+
+@dataclass
+class RuleChange:
+    """One rule's entry in a plan.
+
+    ``desired`` is the body to send (None for deletions); ``current`` is the
+    rule as Kibana returned it (None for creations). ``changes`` maps each
+    changed field to its ``(current, desired)`` comparable values.
+    """
+
+    action: Action
+    rule_id: str
+    name: str
+    path: str | None = None
+    desired: dict[str, Any] | None = None
+    current: dict[str, Any] | None = None
+    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    drift: bool = False
+
+    @property
+    def changed_fields(self) -> list[str]:
+        """Return the names of the changed fields, sorted."""
+        return sorted(self.changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON shape used by ``--format json``."""
+        current = self.current or {}
+        return {
+            "action": self.action,
+            "rule_id": self.rule_id,
+            "name": self.name,
+            "path": self.path,
+            "drift": self.drift,
+            "revision": current.get("revision"),
+            "changes": {
+                key: {"current": old, "desired": new}
+                for key, (old, new) in sorted(self.changes.items())
+            },
+        }
+
+
+@dataclass
+class Plan:
+    """Every rule's planned action for one environment."""
+
+    environment: str
+    kibana_url: str
+    space: str
+    changes: list[RuleChange]
+
+    def by_action(self, action: Action) -> list[RuleChange]:
+        """Return the entries with ``action``, in rule_id order."""
+        return [c for c in self.changes if c.action == action]
+
+    def counts(self) -> dict[str, int]:
+        """Count entries per action (every action present, zero included)."""
+        counter = Counter(c.action for c in self.changes)
+        actions = ("create", "update", "delete", "unchanged", "excluded")
+        return {action: counter.get(action, 0) for action in actions}
+
+    @property
+    def drifted(self) -> list[RuleChange]:
+        """Return the entries whose Kibana copy was edited since the last deploy."""
+        return [c for c in self.changes if c.drift]
+
+    def has_changes(self, prune: bool = False) -> bool:
+        """Tell whether applying would change Kibana."""
+        actions = {"create", "update"} | ({"delete"} if prune else set())
+        return any(c.action in actions for c in self.changes)
+
+
+def select_rules(rules: list[Rule], selection: RuleSelection) -> list[Rule]:
+    """Return the rules an environment receives (maturity and tag filters)."""
+    chosen = []
+    for rule in rules:
+        if selection.maturity and rule.maturity not in selection.maturity:
+            continue
+        tags = set(rule.tags)
+        if selection.tags and not tags & set(selection.tags):
+            continue
+        if tags & set(selection.exclude_tags):
+            continue
+        chosen.append(rule)
+    return chosen
+
+
+def load_repository(environment: Environment) -> list[Rule]:
+    """Load every rule under the environment's paths; any failure is fatal.
+
+    A rule file that cannot be read must stop the plan, because its rule
+    would otherwise look deleted from the repository and be pruned.
+    """
+    missing = [str(p) for p in environment.rules.paths if not p.exists()]
+    if missing:
+        raise PlanError(
+            f"environment {environment.name}: rule path not found: "
+            f"{', '.join(missing)}; fix rules.paths in the config"
+        )
+    rules, errors = load_rules(environment.rules.paths)
+    if errors:
+        listed = "\n".join(f"  {error}" for error in errors)
+        raise PlanError(
+            f"{len(errors)} rule file(s) failed to load; fix them before planning, "
+            f"so no rule is mistaken for deleted:\n{listed}"
+        )
+    seen: dict[str, Rule] = {}
+    for rule in rules:
+        if not rule.rule_id:
+            raise PlanError(f"{rule.path}: [rule] has no rule_id; add one (a UUID)")
+        if rule.rule_id in seen:
+            raise PlanError(
+                f"rule_id {rule.rule_id} is used by {seen[rule.rule_id].path} and "
+                f"{rule.path}; give each rule its own rule_id"
+            )
+        seen[rule.rule_id] = rule
+    return rules
+
+
+def build_plan(
+    environment: Environment,
+    client: KibanaClient,
+    rules: list[Rule] | None = None,
+    lock: VersionLock | None = None,
+) -> Plan:
+    """Compare the environment's repository rules with Kibana and return a plan."""
+    if rules is None:
+        rules = load_repository(environment)
+    selected = {r.rule_id: r for r in select_rules(rules, environment.rules)}
+    known_ids = {r.rule_id for r in rules}
+    log.info(
+        "planning %s: %d repository rules, %d selected",
+        environment.name,
+        len(rules),
+        len(selected),
+    )
+    deployed = {
+        r["rule_id"]: r
+        for r in client.find_rules_by_tag(environment.managed_tag)
+        if r.get("rule_id")
+    }
+    log.info("found %d managed rules in Kibana", len(deployed))
+    changes = []
+    for rule_id, rule in selected.items():
+        locked = lock.version_of(rule_id) if lock else None
+        desired = to_kibana(rule, environment, version=locked)
+        changes.append(_compare(rule, desired, deployed.get(rule_id)))
+    for rule_id, current in deployed.items():
+        if rule_id in selected:
+            continue
+        action: Action = "excluded" if rule_id in known_ids else "delete"
+        changes.append(
+            RuleChange(
+                action,
+                rule_id,
+                str(current.get("name", "")),
+                current=current,
+                drift=_drifted(current),
+            )
+        )
+    changes.sort(key=lambda c: c.rule_id)
+    return Plan(environment.name, environment.kibana_url, environment.space, changes)
+
+
+def _compare(
+    rule: Rule, desired: dict[str, Any], current: dict[str, Any] | None
+) -> RuleChange:
+    name = str(desired.get("name", rule.display_name))
+    if current is None:
+        return RuleChange("create", rule.rule_id or "", name, str(rule.path), desired)
+    fields = diff_fields(desired, current)
+    left, right = comparable(current), comparable(desired)
+    return RuleChange(
+        "update" if fields else "unchanged",
+        rule.rule_id or "",
+        name,
+        str(rule.path),
+        desired,
+        current,
+        {key: (left.get(key), right.get(key)) for key in fields},
+        _drifted(current),
+    )
+
+
+def _drifted(current: dict[str, Any]) -> bool:
+    """Tell whether a Kibana rule changed since deploy recorded its hash."""
+    recorded = recorded_hash(current)
+    return recorded is not None and not content_hash(current).startswith(recorded)
