@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from dac.errors import DacError, EqlError
+from dac.errors import DacError, EqlError, EqlSemanticError
 from dac.rules import Rule
 
 log = logging.getLogger(__name__)
@@ -75,8 +75,21 @@ class ValidationContext:
             except ImportError as exc:
                 self.load_errors["eql"] = str(exc)
                 return None
-            try:
-                self._queries[key] = ParsedQuery(parse_query(rule.query), None)
-            except EqlError as exc:
-                self._queries[key] = ParsedQuery(None, exc)
+            self._queries[key] = _parse(parse_query, rule.query)
         return self._queries[key]
+
+
+def _parse(parse_query: Any, text: str) -> ParsedQuery:
+    try:
+        return ParsedQuery(parse_query(text), None)
+    except EqlError as exc:
+        return ParsedQuery(None, exc)
+    except RecursionError:
+        message = "the query nests too deeply to check; flatten nested parentheses"
+        return ParsedQuery(None, EqlSemanticError(message))
+    except Exception as exc:  # noqa: BLE001 - a parser bug must not hide other files
+        # Untrusted rule text reaches a large grammar here; report a crash as
+        # a diagnostic on this rule and keep validating the others.
+        log.debug("EQL parser crashed", exc_info=True)
+        message = f"the EQL parser failed on this query ({type(exc).__name__}: {exc})"
+        return ParsedQuery(None, EqlSemanticError(message))

@@ -51,16 +51,15 @@ def check_syntax(rule: Rule, context: ValidationContext) -> Iterator[Diagnostic]
 
 def check_fields(rule: Rule, context: ValidationContext) -> Iterator[Diagnostic]:
     """Check fields and types against the rule's index schema (DAC402-406, DAC410)."""
-    parsed = context.parsed_query(rule)
-    if parsed is None or parsed.tree is None:
+    if rule.language != "eql" or not rule.index:
         return
-    patterns = rule.index
-    if not patterns:
-        return
-    schema = context.index_schema(patterns)
+    schema = context.index_schema(rule.index)
     if schema is None:
         return
     yield from _unknown_patterns(rule, schema)
+    parsed = context.parsed_query(rule)
+    if parsed is None or parsed.tree is None:
+        return
     table = getattr(schema, "table", None)
     if table is None:
         return
