@@ -46,3 +46,22 @@ clean:
 # a regression).
 nightly: $(STAMP)
 	$(DAC) nightly $(NIGHTLY_ARGS)
+
+# Regenerate the shipped field and ATT&CK tables from local checkouts of the
+# public sources at their pinned tags (docs/schemas.md lists them). Each
+# checkout is read from $(SCHEMA_SRC)/<name>; commits come from git.
+SCHEMA_SRC ?= build/schema-sources
+SCHEMA_DATA := tooling/dac/schemas/data
+ECS_VERSION ?= 9.4.0
+ATTACK_VERSION ?= 18.1
+WINLOGBEAT_VERSION ?= 9.0.0
+GENERATE := $(BIN)/python -m dac.schemas.generate -v
+schemas: $(STAMP)
+	$(GENERATE) ecs --source $(SCHEMA_SRC)/ecs --version $(ECS_VERSION)
+	$(GENERATE) defend --source $(SCHEMA_SRC)/endpoint-package \
+		--ecs-table $(SCHEMA_DATA)/ecs-$(ECS_VERSION).json
+	$(GENERATE) attack --source $(SCHEMA_SRC)/cti/enterprise-attack \
+		--version $(ATTACK_VERSION)
+	$(GENERATE) windows --integration $(SCHEMA_SRC)/integrations/packages/windows \
+		--beats $(SCHEMA_SRC)/beats --winlogbeat-version $(WINLOGBEAT_VERSION) \
+		--ecs-table $(SCHEMA_DATA)/ecs-$(ECS_VERSION).json

@@ -156,7 +156,12 @@ def attack_command(
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="ECS table that external: ecs fields are resolved against.",
 )
-@click.option("--version", "version", required=True, help="Windows package version.")
+@click.option(
+    "--version",
+    "version",
+    default=None,
+    help="Windows package version (default: version in --integration/manifest.yml).",
+)
 @click.option(
     "--winlogbeat-version", required=True, help="Winlogbeat version of --beats."
 )
@@ -168,7 +173,7 @@ def windows_command(
     integration: Path,
     beats: Path,
     ecs_table: Path,
-    version: str,
+    version: str | None,
     winlogbeat_version: str,
     commit: str | None,
     beats_commit: str | None,
@@ -176,8 +181,9 @@ def windows_command(
     out: Path,
 ) -> None:
     """Write windows-VERSION.json with the sysmon and winlogbeat tables."""
-    from dac.schemas.generate.windows import windows_document
+    from dac.schemas.generate.windows import read_package_version, windows_document
 
+    version = version or read_package_version(integration)
     meta = make_meta(
         "elastic/integrations",
         version,

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from dac.errors import SchemaError
 from dac.schemas.generate.common import (
     FlatFields,
     flatten_package_fields,
@@ -25,12 +26,22 @@ from dac.schemas.generate.defend import split_overlay
 log = logging.getLogger(__name__)
 
 SYSMON_STREAM_DIR = Path("data_stream/sysmon_operational")
+PACKAGE_MANIFEST = Path("manifest.yml")
 WINLOGBEAT_FIELDS = Path("winlogbeat/_meta/fields.common.yml")
 
 # NOTE: the event.category values of Sysmon events are set by the
 # integration's ingest pipeline, which the generator does not read, so the
 # table allows any category (an empty list).
 SYSMON_CATEGORIES: tuple[str, ...] = ()
+
+
+def read_package_version(integration: Path) -> str:
+    """Return ``version`` from the Windows package manifest."""
+    manifest = read_yaml(integration / PACKAGE_MANIFEST)
+    version = manifest.get("version") if isinstance(manifest, dict) else None
+    if not version:
+        raise SchemaError(f"{integration / PACKAGE_MANIFEST} has no version")
+    return str(version)
 
 
 def sysmon_fields(integration: Path, ecs: Mapping[str, Any]) -> FlatFields:
