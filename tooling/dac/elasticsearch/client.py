@@ -225,5 +225,10 @@ def _error_message(method: str, path: str, status: int, body: Mapping[str, Any])
 
 
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:300] if text else type(exc).__name__
+    """Return the operating system's reason (``[Errno 111] ...``) or the first line."""
+    text = str(exc).strip()
+    start = text.find("[Errno")
+    if start >= 0:
+        return text[start:].split('"')[0].split(")")[0].strip()
+    lines = text.splitlines()
+    return lines[0][:300] if lines else type(exc).__name__
