@@ -10,7 +10,7 @@ so a typo or a retired id stays visible instead of vanishing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,7 +99,7 @@ def shortname_of(tactic_name: str) -> str:
 def _values(container: Any) -> list[Any]:
     if container is None:
         return []
-    if isinstance(container, dict):
+    if isinstance(container, Mapping):
         return list(container.values())
     return list(container)
 
