@@ -65,3 +65,20 @@ schemas: $(STAMP)
 	$(GENERATE) windows --integration $(SCHEMA_SRC)/integrations/packages/windows \
 		--beats $(SCHEMA_SRC)/beats --winlogbeat-version $(WINLOGBEAT_VERSION) \
 		--ecs-table $(SCHEMA_DATA)/ecs-$(ECS_VERSION).json
+
+# Elasticsearch and Kibana in Docker (docker-compose.yml; needs Docker with
+# the Compose v2 plugin). --wait returns once every healthcheck passes.
+COMPOSE ?= docker compose
+STACK_WAIT_SECONDS ?= 600
+
+stack-up:
+	$(COMPOSE) up -d --wait --wait-timeout $(STACK_WAIT_SECONDS)
+
+stack-down:
+	$(COMPOSE) down -v --remove-orphans
+
+# Rule cases on the real stack. The tests use a stack that already answers
+# (make stack-up) or start one themselves, and skip with a reason when no
+# Docker engine is available.
+integration: $(STAMP)
+	$(BIN)/python -m pytest -m integration tests/integration detections
