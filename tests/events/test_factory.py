@@ -279,3 +279,12 @@ def test_split_command_line_quotes():
     assert split_command_line('a "b c" d') == ["a", "b c", "d"]
     assert split_command_line('""') == [""]
     assert split_command_line("  ") == []
+
+
+def test_null_in_event_overrides_defaults():
+    (document,) = build(
+        {"process.parent.command_line": None},
+        defaults={"process.parent.name": "rundll32.exe"},
+    )
+    assert "command_line" not in document["process"]["parent"]
+    assert "args_count" not in document["process"]["parent"]

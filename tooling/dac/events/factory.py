@@ -175,9 +175,8 @@ def _merge_defaults(
     if not defaults:
         return dict(compact)
     merged = expand({k: v for k, v in defaults.items() if k not in META_KEYS})
-    merged = deep_merge(
-        merged, expand({k: v for k, v in compact.items() if k not in META_KEYS})
-    )
+    own = expand({k: v for k, v in compact.items() if k not in META_KEYS})
+    merged = deep_merge(merged, own, keep_none=True)
     for key in META_KEYS:
         if key in compact:
             merged[key] = compact[key]

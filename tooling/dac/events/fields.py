@@ -108,17 +108,23 @@ def iter_leaves(doc: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str,
             yield name, value
 
 
-def deep_merge(base: dict[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
-    """Merge ``overlay`` into a copy of ``base``; overlay values win, None removes."""
+def deep_merge(
+    base: dict[str, Any], overlay: Mapping[str, Any], keep_none: bool = False
+) -> dict[str, Any]:
+    """Merge ``overlay`` into a copy of ``base``; overlay values win.
+
+    A None value in ``overlay`` removes the key, unless ``keep_none`` asks to
+    keep it as a marker for a later merge.
+    """
     result = dict(base)
     for key, value in overlay.items():
         current = result.get(key)
         if isinstance(value, Mapping) and isinstance(current, dict):
-            result[key] = deep_merge(current, value)
-        elif value is REMOVE:
+            result[key] = deep_merge(current, value, keep_none)
+        elif value is REMOVE and not keep_none:
             result.pop(key, None)
         elif isinstance(value, Mapping):
-            result[key] = deep_merge({}, value)
+            result[key] = deep_merge({}, value, keep_none)
         else:
             result[key] = value
     return result
