@@ -17,7 +17,15 @@ from pathlib import Path
 
 from dac.diagnostics import Diagnostic, count_errors
 from dac.rules import Rule
-from dac.validation import attack, cases, lints, metadata, query, uniqueness
+from dac.validation import (
+    attack,
+    cases,
+    lints,
+    metadata,
+    query,
+    uniqueness,
+    version_lock,
+)
 from dac.validation.context import ValidationContext
 from dac.validation.files import discover, load
 
@@ -40,6 +48,7 @@ CHECKS: tuple[Check, ...] = (
     lints.check_maxspan,
     lints.check_leading_wildcard,
     cases.check,
+    version_lock.check,
 )
 
 REPOSITORY_CHECKS: tuple[RepositoryCheck, ...] = (

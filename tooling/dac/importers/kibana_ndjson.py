@@ -1,0 +1,133 @@
+"""Turn Kibana rule JSON (an ``_export`` ndjson file or API responses) into TOML rules.
+
+The result is the detection-rules layout: ``[metadata]`` with dates and
+maturity, ``[rule]`` with the fields the repository owns. Server-managed
+fields, ``enabled`` (set per environment by the deploy config), the
+managed tag, content-hash tags and values equal to Kibana's defaults are
+left out, so deploying the written file reproduces the rule.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dac.deploy.config import DEFAULT_MANAGED_TAG
+from dac.deploy.convert import KIBANA_DEFAULTS, comparable
+from dac.errors import RuleLoadError
+from dac.rules.dump import write_rule_file
+
+log = logging.getLogger(__name__)
+
+# An export file larger than Kibana's default import payload limit
+# (xpack.securitySolution.maxRuleImportPayloadBytes) is not a rule export.
+MAX_NDJSON_BYTES = 10 * 1024 * 1024
+
+
+@dataclass
+class ImportReport:
+    """Files written and lines skipped, with the reason for each skip."""
+
+    written: list[Path] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def rule_from_kibana(
+    rule_json: dict[str, Any], managed_tag: str | None = DEFAULT_MANAGED_TAG
+) -> dict[str, Any]:
+    """Convert one Kibana rule object into a TOML rule document."""
+    rule = comparable(rule_json)
+    rule.pop("enabled", None)
+    tags = [t for t in rule.get("tags", []) if t != managed_tag]
+    if tags:
+        rule["tags"] = tags
+    else:
+        rule.pop("tags", None)
+    for key, default in KIBANA_DEFAULTS.items():
+        if key in rule and rule[key] == default:
+            del rule[key]
+    metadata: dict[str, Any] = {"maturity": "production"}
+    for source, target in (
+        ("created_at", "creation_date"),
+        ("updated_at", "updated_date"),
+    ):
+        stamp = rule_json.get(source)
+        if isinstance(stamp, str) and len(stamp) >= 10:
+            metadata[target] = stamp[:10].replace("-", "/")
+    return {"metadata": metadata, "rule": rule}
+
+
+def read_ndjson(path: Path) -> list[dict[str, Any]]:
+    """Read an ndjson file into objects; errors name the file and line."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_NDJSON_BYTES:
+            raise RuleLoadError(
+                f"file is {size} bytes, over the {MAX_NDJSON_BYTES}-byte limit of a "
+                "Kibana rule export",
+                str(path),
+            )
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RuleLoadError(f"cannot read file: {exc.strerror}", str(path)) from exc
+    except UnicodeDecodeError as exc:
+        raise RuleLoadError("file is not UTF-8 text", str(path)) from exc
+    objects = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except ValueError as exc:
+            raise RuleLoadError(
+                f"line is not JSON ({exc.msg}); each line must be one JSON object",
+                str(path),
+                number,
+            ) from exc
+        if not isinstance(value, dict):
+            raise RuleLoadError("line is not a JSON object", str(path), number)
+        objects.append(value)
+    return objects
+
+
+def import_ndjson(
+    path: Path,
+    out_dir: Path,
+    managed_tag: str | None = DEFAULT_MANAGED_TAG,
+    overwrite: bool = False,
+) -> ImportReport:
+    """Write each rule of a Kibana export file as a TOML file under ``out_dir``.
+
+    The export-details line, exception lists and connectors are skipped and
+    reported. Rules without ``rule_id``, ``name`` or ``type`` are skipped too.
+    An existing file is kept unless ``overwrite`` is set.
+    """
+    report = ImportReport()
+    for number, item in enumerate(read_ndjson(path), start=1):
+        if "exported_count" in item or "exported_rules_count" in item:
+            continue
+        if "rule_id" not in item:
+            kind = "exception list or item" if "list_id" in item else "non-rule object"
+            report.skipped.append(f"line {number}: {kind}, not a rule")
+            continue
+        missing = [k for k in ("name", "type") if k not in item]
+        if missing:
+            report.skipped.append(
+                f"line {number}: rule {item['rule_id']} lacks {', '.join(missing)}"
+            )
+            continue
+        try:
+            written = write_rule_file(
+                rule_from_kibana(item, managed_tag), out_dir, overwrite
+            )
+        except FileExistsError as exc:
+            report.skipped.append(
+                f"line {number}: {exc.args[0]} exists; pass --overwrite to replace it"
+            )
+            continue
+        report.written.append(written)
+        log.info("wrote %s", written)
+    return report

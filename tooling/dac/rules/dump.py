@@ -1,0 +1,94 @@
+"""Write rules as TOML in the elastic/detection-rules layout: [metadata] and [rule].
+
+Keys are written sorted, with ``query`` last among the ``[rule]`` values so
+the query closes the table as in detection-rules; strings with line breaks
+become multi-line strings. Every written document is parsed back and
+compared, so a file that would not load the same is never written.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from dac.errors import RuleLoadError
+
+_SLUG_CHARACTERS = re.compile(r"[^a-z0-9]+")
+MAX_STEM_CHARS = 80
+
+
+def _ordered(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _ordered(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_ordered(item) for item in value]
+    return value
+
+
+def dump_rule(data: dict[str, Any]) -> str:
+    """Serialize a rule document (``metadata``, ``rule``...) to TOML text.
+
+    Raises RuleLoadError when the data cannot be written as TOML that reads
+    back equal (for example a ``None`` value).
+    """
+    document: dict[str, Any] = {}
+    for table in ("metadata", "rule"):
+        if table in data:
+            document[table] = _ordered(data[table])
+    for table in sorted(set(data) - {"metadata", "rule"}):
+        document[table] = _ordered(data[table])
+    rule = document.get("rule")
+    if isinstance(rule, dict) and "query" in rule:
+        rule["query"] = rule.pop("query")
+    try:
+        text = tomli_w.dumps(document, multiline_strings=True)
+    except TypeError as exc:
+        raise RuleLoadError(f"cannot write rule as TOML: {exc}", "<dump>") from exc
+    if tomllib.loads(text) != document:
+        raise RuleLoadError("TOML output does not read back equal", "<dump>")
+    return text
+
+
+def rule_file_stem(name: str, rule_id: str) -> str:
+    """Return a safe file stem from a rule name: lowercase words joined by ``_``."""
+    stem = _SLUG_CHARACTERS.sub("_", name.lower()).strip("_")[:MAX_STEM_CHARS]
+    return stem.strip("_") or _SLUG_CHARACTERS.sub("_", rule_id.lower()).strip("_")
+
+
+def write_rule_file(
+    data: dict[str, Any], directory: Path, overwrite: bool = False
+) -> Path:
+    """Write one rule under ``directory`` as ``<name>.toml`` and return the path.
+
+    The name comes from the rule's name (or rule_id). An existing file of a
+    different rule gets a rule_id suffix instead of being replaced; the same
+    rule's file is replaced only with ``overwrite``, otherwise
+    FileExistsError is raised.
+    """
+    rule = data.get("rule", {})
+    rule_id = str(rule.get("rule_id", ""))
+    stem = rule_file_stem(str(rule.get("name", "")), rule_id)
+    path = directory / f"{stem}.toml"
+    if path.exists() and _rule_id_of(path) != rule_id:
+        path = directory / f"{stem}_{rule_file_stem('', rule_id)[:8]}.toml"
+    if path.exists() and not overwrite:
+        raise FileExistsError(path)
+    text = dump_rule(data)
+    directory.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _rule_id_of(path: Path) -> str | None:
+    try:
+        return (
+            tomllib.loads(path.read_text(encoding="utf-8"))
+            .get("rule", {})
+            .get("rule_id")
+        )
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
+        return None

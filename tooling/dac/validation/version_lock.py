@@ -1,0 +1,91 @@
+"""Version-lock check: a rule's version must grow when its content changes.
+
+The lock is the nearest ``version.lock.json`` above the rule file; without
+one the check is silent. Codes:
+
+- DAC901 (error): the content differs from the locked hash but the version
+  is not higher than the locked version.
+- DAC902 (warning): the rule_id is not in the lock yet.
+- DAC903 (error): the TOML ``version`` is lower than the locked version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from dac.deploy.convert import lock_hash
+from dac.deploy.versions import VersionLock, effective_version, find_lock
+from dac.diagnostics import Diagnostic
+from dac.errors import ConfigError
+from dac.rules import Rule
+
+_LOCKS: dict[Path, tuple[float, VersionLock | ConfigError]] = {}
+
+
+def _lock_for(rule: Rule) -> VersionLock | ConfigError | None:
+    path = find_lock(rule.path.resolve())
+    if path is None:
+        return None
+    mtime = path.stat().st_mtime
+    cached = _LOCKS.get(path)
+    if cached is None or cached[0] != mtime:
+        try:
+            cached = (mtime, VersionLock.load(path))
+        except ConfigError as exc:
+            cached = (mtime, exc)
+        _LOCKS[path] = cached
+    return cached[1]
+
+
+def check(rule: Rule, context: object = None) -> Iterator[Diagnostic]:
+    """Report a rule whose content changed without a version bump."""
+    if not rule.rule_id:
+        return
+    lock = _lock_for(rule)
+    if lock is None:
+        return
+    line = rule.line_of("rule", "version") if "version" in rule.rule else 1
+    if isinstance(lock, ConfigError):
+        yield Diagnostic(
+            str(rule.path), 1, 1, "error", "DAC901", str(lock), rule.rule_id
+        )
+        return
+    entry = lock.entries.get(rule.rule_id)
+    if entry is None:
+        yield Diagnostic(
+            str(rule.path),
+            line,
+            1,
+            "warning",
+            "DAC902",
+            f"rule_id {rule.rule_id} is not in {lock.path.name}; run "
+            f"`dac version bump {rule.path}` and commit the lock",
+            rule.rule_id,
+        )
+        return
+    version = effective_version(rule, lock)
+    if version < entry.version:
+        yield Diagnostic(
+            str(rule.path),
+            line,
+            1,
+            "error",
+            "DAC903",
+            f"version {version} is lower than the locked version {entry.version}; "
+            f"set version = {entry.version + 1} or run `dac version bump {rule.path}`",
+            rule.rule_id,
+        )
+        return
+    if version == entry.version and lock_hash(rule) != entry.sha256:
+        yield Diagnostic(
+            str(rule.path),
+            line,
+            1,
+            "error",
+            "DAC901",
+            f"content changed since version {entry.version} was locked but the "
+            f"version did not; run `dac version bump {rule.path}` and commit the "
+            "lock",
+            rule.rule_id,
+        )
