@@ -1,0 +1,59 @@
+"""Conformance of the embedded engine with Elasticsearch, case by case.
+
+Each YAML file under conformance/ holds documents and cases; a case gives a
+query, the ids Elasticsearch returns (``-`` for a missing-event placeholder)
+and the documentation page or spec test it comes from.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from dac.engine import search
+from dac.errors import EqlSemanticError, EqlSyntaxError
+
+HERE = Path(__file__).parent / "conformance"
+ERRORS = {"syntax": EqlSyntaxError, "semantic": EqlSemanticError}
+
+
+def _load_cases() -> list:
+    params = []
+    for path in sorted(HERE.glob("*.yaml")):
+        suite = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for case in suite["cases"]:
+            params.append(
+                pytest.param(suite, case, id=f"{path.stem}:{case['name']}")
+            )
+    return params
+
+
+def _ids(response: dict) -> list:
+    hits = response["hits"]
+    if "events" in hits:
+        return [event["_id"] for event in hits["events"]]
+    return [
+        ["-" if event.get("missing") else event["_id"] for event in sequence["events"]]
+        for sequence in hits["sequences"]
+    ]
+
+
+@pytest.mark.parametrize(("suite", "case"), _load_cases())
+def test_conformance(suite: dict, case: dict) -> None:
+    options = {**suite.get("options", {}), **case.get("options", {})}
+    options.setdefault("schema", "none")
+    options.setdefault("size", 100)
+    if "fields" in suite or "fields" in case:
+        options["schema"] = {**suite.get("fields", {}), **case.get("fields", {})}
+    documents = case.get("documents", suite.get("documents", []))
+    if "error" in case:
+        with pytest.raises(ERRORS[case["error"]]):
+            search(case["query"], documents, **options)
+        return
+    response = search(case["query"], documents, **options)
+    assert _ids(response) == case["expected"]
+    if "join_keys" in case:
+        keys = [s["join_keys"] for s in response["hits"]["sequences"]]
+        assert keys == case["join_keys"]

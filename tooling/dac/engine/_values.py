@@ -1,0 +1,140 @@
+"""Field values and timestamps as Elasticsearch sees them in a document.
+
+A document is the ``_source`` of an event: nested objects, dotted keys
+(``{"process.name": "x"}``) or a mix of both. Arrays of values and arrays of
+objects flatten into one list of leaf values, the way Elasticsearch indexes
+them; ``null`` values and empty arrays index nothing, so such a field is
+missing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+Getter = Callable[[Mapping[str, Any]], list[Any]]
+
+
+def _collect(node: Any, parts: tuple[str, ...], start: int, out: list[Any]) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _collect(item, parts, start, out)
+        return
+    if start == len(parts):
+        if node is not None and not isinstance(node, Mapping):
+            out.append(node)
+        return
+    if not isinstance(node, Mapping):
+        return
+    # Try the nested form first, then longer dotted keys such as "a.b".
+    for end in range(start + 1, len(parts) + 1):
+        key = parts[start] if end == start + 1 else ".".join(parts[start:end])
+        if key in node:
+            _collect(node[key], parts, end, out)
+
+
+def field_values(document: Mapping[str, Any], path: tuple[str, ...]) -> list[Any]:
+    """Return every leaf value of the field ``path`` in ``document``, flattened."""
+    out: list[Any] = []
+    _collect(document, path, 0, out)
+    return out
+
+
+def make_getter(path: tuple[str, ...]) -> Getter:
+    """Build a fast function that returns the leaf values of ``path``.
+
+    The fast path walks nested dicts holding one scalar; anything else (an
+    array on the way, a dotted key, a missing level) falls back to the full
+    walk, so both give the same answer.
+    """
+
+    def get(document: Mapping[str, Any]) -> list[Any]:
+        node: Any = document
+        for part in path:
+            if type(node) is not dict:
+                return field_values(document, path)
+            node = node.get(part, _ABSENT)
+            if node is _ABSENT:
+                return field_values(document, path)
+        if node is None:
+            return []
+        if type(node) is list or isinstance(node, Mapping):
+            return field_values(document, path)
+        return [node]
+
+    return get
+
+
+_ABSENT = object()
+
+
+def doc_value(values: list[Any]) -> Any:
+    """Return the value a script reads for a field: the first doc value.
+
+    Elasticsearch stores doc values sorted (numbers ascending, strings in
+    byte order, which is code point order), so a script that reads a
+    multi-valued field sees its smallest value.
+    """
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    try:
+        return min(values)
+    except TypeError:
+        return values[0]
+
+
+_ISO = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})"
+    r"(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?"
+    r"(Z|[+-]\d{2}(?::?\d{2})?)?"
+)
+
+
+def parse_timestamp(value: Any) -> int | None:
+    """Convert a timestamp to epoch milliseconds, or None when it is not one.
+
+    Accepts epoch milliseconds as a number or a string of digits, and
+    ISO-8601 date-times; a date-time without an offset is UTC, as
+    Elasticsearch's ``date`` type reads it. Precision finer than a
+    millisecond is truncated, because a ``date`` field stores milliseconds.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value)
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if text.lstrip("-").isdigit():
+        return int(text)
+    match = _ISO.fullmatch(text)
+    if match is None:
+        return None
+    year, month, day, hour, minute, second, fraction, offset = match.groups()
+    try:
+        moment = datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
+            tzinfo=UTC,
+        )
+    except ValueError:
+        return None
+    millis = int(moment.timestamp()) * 1000
+    if fraction:
+        millis += int((fraction + "00")[:3])
+    if offset and offset != "Z":
+        sign = -1 if offset[0] == "-" else 1
+        digits = offset[1:].replace(":", "")
+        minutes = int(digits[:2]) * 60 + int(digits[2:4] or 0)
+        millis -= sign * minutes * 60_000
+    return millis
