@@ -76,8 +76,8 @@ def command(
     from dac.review.nightly import (
         Dataset,
         bundled_baseline,
+        count_alerts,
         datasets_from_config,
-        default_replayer,
         run_nightly,
     )
     from dac.review.nightly_report import render_summary, write_nightly_reports
@@ -87,7 +87,14 @@ def command(
     for error in load_errors:
         click.echo(f"error: {error}", err=True)
     try:
-        datasets = [] if no_baseline else [Dataset(bundled_baseline())]
+        baseline = None if no_baseline else bundled_baseline()
+        if baseline is None and not no_baseline:
+            click.echo(
+                "warning: this install ships no benign baseline; replaying only "
+                "the configured datasets",
+                err=True,
+            )
+        datasets = [Dataset(baseline)] if baseline is not None else []
         datasets += datasets_from_config(config_path)
         datasets += [Dataset(path) for path in dataset_paths]
         try:
@@ -100,7 +107,7 @@ def command(
             datasets=datasets,
             history_path=history_path,
             commit=commit,
-            replayer=default_replayer(),
+            replayer=count_alerts,
         )
         written = write_nightly_reports(
             rules,

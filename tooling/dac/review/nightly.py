@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 # Replays ``dataset`` through ``rules`` and returns the alert count per rule_id.
 Replayer = Callable[[list[Rule], Path], dict[str, int]]
 
+# Location of the benign baseline inside the dac.replay package.
+BASELINE_RESOURCE = ("data", "benign-baseline.ndjson")
+
 
 @dataclass(frozen=True)
 class Dataset:
@@ -172,13 +175,17 @@ def build_record(
                 "error": summary.error,
             }
         record: dict[str, Any] = {"name": rule.display_name, "backends": backends}
-        if dataset_alerts:
-            record["datasets"] = {
-                label: counts.get(key, 0) for label, counts in dataset_alerts.items()
-            }
-            record["baseline_alerts"] = sum(
-                dataset_alerts[label].get(key, 0) for label in benign
-            )
+        # A rule left out of a replay has no count there, rather than zero.
+        replayed = {
+            label: counts[key]
+            for label, counts in dataset_alerts.items()
+            if key in counts
+        }
+        if replayed:
+            record["datasets"] = replayed
+        benign_counts = [replayed[label] for label in benign if label in replayed]
+        if benign_counts:
+            record["baseline_alerts"] = sum(benign_counts)
         rules_record[key] = record
     return {
         "format": 1,
@@ -189,6 +196,41 @@ def build_record(
         "rules": rules_record,
         "regressions": [],
     }
+
+
+def bundled_baseline() -> Path | None:
+    """Return the benign baseline shipped with ``dac.replay``, or None if absent."""
+    from importlib import resources
+
+    path = Path(str(resources.files("dac.replay").joinpath(*BASELINE_RESOURCE)))
+    return path if path.is_file() else None
+
+
+def count_alerts(rules: list[Rule], dataset: Path) -> dict[str, int]:
+    """Replay ``dataset`` through ``rules`` in one pass; count alerts per rule_id.
+
+    Rules the embedded engine cannot compile (no EQL query, a query the
+    engine rejects) are left out with a warning, so one such rule does not
+    stop the replay of the others; their count is absent, not zero.
+    """
+    from dac.replay import iter_documents, replay
+    from dac.testing.backend import EmbeddedBackend
+
+    backend = EmbeddedBackend()
+    runnable = []
+    for rule in rules:
+        try:
+            backend.compile(rule)
+        except DacError as exc:
+            log.warning("rule %s left out of the replay: %s", rule.display_name, exc)
+            continue
+        runnable.append(rule)
+    result = replay(runnable, iter_documents(dataset))
+    counts = {rule.rule_id or str(rule.path): 0 for rule in runnable}
+    for alert in result.alerts:
+        key = alert.rule_id or ""
+        counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
 def dataset_labels(datasets: list[Dataset]) -> list[str]:
