@@ -91,8 +91,11 @@ class _RuleWorker(threading.Thread):
                     yield document
 
     def run(self) -> None:
+        # ``stream`` keeps sequence state bounded for time-ordered input;
+        # ``run`` collects the candidate events first.
+        evaluate = getattr(self.compiled, "stream", self.compiled.run)
         try:
-            for hit in self.compiled.run(self._events()):
+            for hit in evaluate(self._events()):
                 events = list(hit.events)
                 first = next((e for e in events if e is not None), {})
                 self.alerts.append(

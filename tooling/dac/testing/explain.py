@@ -62,15 +62,33 @@ def explain_missing_alert(rule: Rule, events: Sequence[dict[str, Any]]) -> str:
 
 
 def _explain(rule: Rule, event: dict[str, Any], field_types: Any) -> list[str]:
+    """List the false conditions of the query step ``event`` comes closest to.
+
+    An event query has one step; for a sequence or sample an event that
+    matches any step gets an empty list.
+    """
     try:
-        from dac.engine import explain
+        from dac.engine import explain_step
     except ImportError as exc:
         return [f"no explanation: the engine is not available ({exc})"]
-    try:
-        return list(explain(rule.query or "", event, field_types=field_types))
-    except DacError as exc:
-        log.debug("explain failed for %s: %s", rule.display_name, exc)
-        return [f"no explanation: {exc}"]
+    per_step: list[list[str]] = []
+    while True:
+        try:
+            reasons = explain_step(
+                rule.query or "", event, len(per_step), field_types=field_types
+            )
+        except IndexError:
+            break
+        except DacError as exc:
+            log.debug("explain failed for %s: %s", rule.display_name, exc)
+            return [f"no explanation: {exc}"]
+        if not reasons:
+            return []
+        per_step.append(list(reasons))
+    if len(per_step) <= 1:
+        return per_step[0] if per_step else []
+    closest = min(range(len(per_step)), key=lambda step: len(per_step[step]))
+    return [f"closest to step {closest + 1}:", *per_step[closest]]
 
 
 def describe_alerts(alerts: Sequence[Alert], events: Sequence[dict[str, Any]]) -> str:
