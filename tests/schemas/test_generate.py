@@ -133,7 +133,7 @@ def test_ecs_generator_output(ecs_table: Path):
     assert meta["generated"]
 
 
-def test_ecs_generator_matches_committed_shape(ecs_table: Path):
+def test_ecs_matches_committed_shape(ecs_table: Path):
     table = json.loads(ecs_table.read_text(encoding="utf-8"))
     shipped = committed("ecs")
     assert set(table) == set(shipped)
@@ -144,7 +144,7 @@ def test_ecs_generator_matches_committed_shape(ecs_table: Path):
             assert isinstance(field_type, str)
 
 
-def test_defend_generator_splits_overlay(tmp_path: Path, ecs_table: Path):
+def test_defend_splits_overlay(tmp_path: Path, ecs_table: Path):
     source = tmp_path / "endpoint-package"
     package = source / "package/endpoint"
     write_yaml(package / "manifest.yml", {"name": "endpoint", "version": "1.2.3"})
@@ -190,7 +190,7 @@ def test_defend_generator_splits_overlay(tmp_path: Path, ecs_table: Path):
     assert set(process) == set(shipped["streams"]["process"])
 
 
-def test_windows_generator_resolves_external(tmp_path: Path, ecs_table: Path):
+def test_windows_resolves_external(tmp_path: Path, ecs_table: Path):
     integration = tmp_path / "windows"
     fields_dir = integration / "data_stream/sysmon_operational/fields"
     write_yaml(
@@ -251,7 +251,7 @@ def test_windows_generator_resolves_external(tmp_path: Path, ecs_table: Path):
     assert winlogbeat["version"] == "9.0.0"
 
 
-def test_windows_generator_rejects_unknown_external(tmp_path: Path, ecs_table: Path):
+def test_windows_rejects_unknown_external(tmp_path: Path, ecs_table: Path):
     integration = tmp_path / "windows"
     write_yaml(
         integration / "data_stream/sysmon_operational/fields/ecs.yml",
@@ -351,7 +351,7 @@ def test_attack_generator_reads_bundle(tmp_path: Path):
     assert set(table["techniques"]["T1059"]) == set(shipped["techniques"]["T1059"])
 
 
-def test_missing_source_file_is_a_clear_error(tmp_path: Path):
+def test_missing_source_file_fails(tmp_path: Path):
     source = tmp_path / "empty"
     source.mkdir()
     result = CliRunner().invoke(

@@ -87,7 +87,7 @@ def test_nested_properties_shape():
     assert "properties" in node(properties, "process.parent")
 
 
-def test_sysmon_template_caseless_and_dynamic_event_data():
+def test_sysmon_template_caseless_event_data():
     template = index_template("sysmon")
     assert template["index_patterns"] == ["logs-windows.sysmon_operational-*"]
     mappings = mapping_of(template)
@@ -118,7 +118,7 @@ def check_tree(properties: dict[str, Any], path: str = "") -> None:
 
 
 @pytest.mark.parametrize("stream", template_streams())
-def test_field_tree_has_no_leaf_object_conflict(stream):
+def test_tree_has_no_leaf_object_conflict(stream):
     check_tree(mapping_of(index_template(stream))["properties"])
 
 

@@ -35,8 +35,8 @@ def show(field: str) -> None:
         if field_type is not None:
             known_anywhere = True
         all_fields.update(table.fields)
-        shown = field_type if field_type is not None else "-"
-        click.echo(f"{name:<18} {table.version:<10} {shown}")
+        type_text = field_type if field_type is not None else "-"
+        click.echo(f"{name:<18} {table.version:<10} {type_text}")
     if known_anywhere:
         return
     click.echo(f"{field}: not mapped in any table", err=True)

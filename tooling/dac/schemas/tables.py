@@ -27,7 +27,7 @@ class FieldTable:
     ``fields`` maps a dotted field name, multi-fields included
     (``process.command_line.text``), to its Elasticsearch type. Object
     parents of known leaves (``process``) are known too but not keys of
-    ``fields``. ``categories`` holds the ``event.category`` values the data
+    ``fields``. ``categories`` contains the ``event.category`` values the data
     streams carry; empty means any. ``dynamic`` is False when the index
     does not map unknown fields, so they cannot be searched.
     """
@@ -113,7 +113,7 @@ class FieldTable:
 
 
 def union_tables(tables: Iterable[FieldTable], name: str | None = None) -> FieldTable:
-    """Merge tables as Elasticsearch sees a search over several indexes.
+    """Merge tables the way Elasticsearch resolves fields across several indexes.
 
     A field is known when any index maps it. When two indexes map a field
     with different types, the first table's type is kept.
@@ -166,7 +166,7 @@ def read_data_file(kind: str) -> dict[str, Any]:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise SchemaError(f"cannot read field table {path}: {exc}") from exc
+        raise SchemaError(f"failed to read field table {path}: {exc}") from exc
     if not isinstance(document, dict) or "_meta" not in document:
         raise SchemaError(f"field table {path} has no _meta object")
     log.debug("read %s", path)
@@ -223,7 +223,7 @@ def defend_streams() -> tuple[str, ...]:
     return tuple(sorted(read_data_file("defend")["streams"]))
 
 
-# The Windows file holds two tables: Sysmon from Elastic's Windows integration
+# The Windows file contains two tables: Sysmon from Elastic's Windows integration
 # and the winlogbeat index from Winlogbeat.
 WINDOWS_TABLES = ("sysmon", "winlogbeat")
 

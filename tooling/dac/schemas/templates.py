@@ -1,7 +1,7 @@
 """Elasticsearch composable index templates built from the field tables.
 
-Integration tests index events through these templates, so a rule sees in
-Elasticsearch the same field types that validation checked it against.
+Integration tests index events through these templates, so Elasticsearch maps
+each field with the type that validation checked the rule against.
 """
 
 from __future__ import annotations

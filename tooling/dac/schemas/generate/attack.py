@@ -37,13 +37,33 @@ def iter_stix_objects(source: Path) -> Iterator[dict[str, Any]]:
         try:
             bundle = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise SchemaError(f"cannot read STIX bundle {path}: {exc}") from exc
+            raise SchemaError(f"failed to read STIX bundle {path}: {exc}") from exc
         for stix_object in bundle.get("objects", ()):
             if stix_object.get("type") in OBJECT_TYPES:
                 count += 1
                 yield stix_object
     if count == 0:
         raise SchemaError(f"no ATT&CK tactics or techniques found in {source}")
+
+
+def read_license(source: Path) -> str | None:
+    """Return the ATT&CK licence grant and copyright line from ``LICENSE.txt``.
+
+    MITRE's licence lets copies be made if they reproduce its copyright
+    designation and the licence, so the table carries both. The file is looked
+    for next to the source and one folder up (mitre/cti's root).
+    """
+    folder = source if source.is_dir() else source.parent
+    for candidate in (folder / "LICENSE.txt", folder.parent / "LICENSE.txt"):
+        if not candidate.is_file():
+            continue
+        text = candidate.read_text(encoding="utf-8")
+        start = text.find("The MITRE Corporation (MITRE) hereby grants")
+        end = text.find("Disclaimers", start)
+        if start >= 0 and end > start:
+            return " ".join(text[start:end].split())
+    log.warning("no ATT&CK LICENSE.txt found near %s; _meta.license is empty", source)
+    return None
 
 
 def external_id(stix_object: dict[str, Any]) -> str | None:

@@ -43,7 +43,7 @@ def load_json(path: Path) -> Any:
     except FileNotFoundError as exc:
         raise SchemaError(f"table not found: {path}; generate it first") from exc
     except (OSError, ValueError) as exc:
-        raise SchemaError(f"cannot read table {path}: {exc}") from exc
+        raise SchemaError(f"failed to read table {path}: {exc}") from exc
 
 
 @click.group()
@@ -65,7 +65,13 @@ def ecs_command(source: Path, version: str, commit: str | None, out: Path) -> No
     """Write ecs-VERSION.json from generated/ecs/ecs_flat.yml."""
     from dac.schemas.generate.ecs import ECS_REPOSITORY, ecs_document
 
-    meta = make_meta(ECS_REPOSITORY, version, repo_commit(source, commit), GENERATOR)
+    meta = make_meta(
+        ECS_REPOSITORY,
+        version,
+        repo_commit(source, commit),
+        GENERATOR,
+        license="Apache-2.0",
+    )
     write_table(out / f"ecs-{version}.json", ecs_document(source, meta))
 
 
@@ -90,18 +96,15 @@ def defend_command(
     )
 
     version = read_package_version(source)
-    meta = make_meta(DEFEND_REPOSITORY, version, repo_commit(source, commit), GENERATOR)
+    meta = make_meta(
+        DEFEND_REPOSITORY,
+        version,
+        repo_commit(source, commit),
+        GENERATOR,
+        license="Elastic License Agreement; only field names and types are kept",
+    )
     document = defend_document(source, meta, load_json(ecs_table))
     write_table(out / f"defend-{version}.json", document)
-
-
-def main() -> None:
-    """Run the generator CLI; a toolkit error becomes one line and exit code 2."""
-    try:
-        cli.main(standalone_mode=True)
-    except DacError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
 
 
 @cli.command("attack")
@@ -124,7 +127,7 @@ def attack_command(
     source: Path, version: str, repository: str, commit: str | None, out: Path
 ) -> None:
     """Write attack-VERSION.json: tactics, techniques and sub-techniques."""
-    from dac.schemas.generate.attack import attack_document
+    from dac.schemas.generate.attack import attack_document, read_license
 
     checkout = source if source.is_dir() else source.parent
     meta = make_meta(
@@ -133,6 +136,7 @@ def attack_command(
         repo_commit(checkout, commit),
         GENERATOR,
         domain="enterprise-attack",
+        license=read_license(source),
     )
     write_table(out / f"attack-{version}.json", attack_document(source, meta))
 
@@ -190,9 +194,20 @@ def windows_command(
         repo_commit(integration, commit),
         GENERATOR,
         beats_commit=repo_commit(beats, beats_commit),
+        license="Elastic License 2.0 (integrations), Apache-2.0 (winlogbeat); "
+        "only field names and types are kept",
         **({"note": note} if note else {}),
     )
     document = windows_document(
         integration, beats, meta, load_json(ecs_table), winlogbeat_version
     )
     write_table(out / f"windows-{version}.json", document)
+
+
+def main() -> None:
+    """Run the generator CLI; a toolkit error becomes one line and exit code 2."""
+    try:
+        cli.main(standalone_mode=True)
+    except DacError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)

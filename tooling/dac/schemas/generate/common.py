@@ -87,7 +87,7 @@ def read_yaml(path: Path) -> Any:
     except FileNotFoundError as exc:
         raise SchemaError(f"source file not found: {path}") from exc
     except (OSError, yaml.YAMLError) as exc:
-        raise SchemaError(f"cannot read {path}: {exc}") from exc
+        raise SchemaError(f"failed to read {path}: {exc}") from exc
 
 
 def kept_params(definition: Mapping[str, Any]) -> dict[str, Any]:

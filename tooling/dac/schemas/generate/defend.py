@@ -27,8 +27,8 @@ EVENT_DATASET_PREFIX = "endpoint.events."
 # DNS lookups go to the network stream.
 # NOTE: the further values are inferred from the event actions the package
 # documents per stream (log on/off, user accounts, services, scheduled tasks,
-# driver loads), not read from it, because the package states no category
-# list; a list that is too short makes validation warn about valid rules.
+# driver loads). The package states no category list, so they are not read
+# from it. A list that is too short makes validation warn about valid rules.
 STREAM_CATEGORIES: Mapping[str, tuple[str, ...]] = {
     "api": ("api", "intrusion_detection"),
     "device": ("volume_device", "host"),
@@ -86,7 +86,7 @@ def split_overlay(
     """Split a stream's fields into ECS names and the overlay that differs.
 
     A field joins the ECS list only when ECS has it with the same type and
-    the same recorded parameters; everything else is stored in the overlay.
+    the same recorded parameters. Every other field goes into the overlay.
     """
     ecs_types = ecs["fields"]
     ecs_params = ecs.get("params", {})

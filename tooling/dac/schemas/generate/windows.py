@@ -1,10 +1,10 @@
 """Generate the Sysmon and Winlogbeat tables.
 
 Sysmon events from Elastic's Windows integration land in
-``logs-windows.sysmon_operational-*``; the integration lists most ECS fields
-as ``external: ecs`` and adds ``winlog.*``, ``sysmon.*`` and ``.caseless``
+``logs-windows.sysmon_operational-*``. The integration lists most ECS fields
+as ``external: ecs``. It adds ``winlog.*``, ``sysmon.*`` and ``.caseless``
 sub-fields on ``process.name`` and ``process.executable``. Winlogbeat writes
-to ``winlogbeat-*``, whose template holds every ECS field plus ``winlog.*``.
+to ``winlogbeat-*``, whose template maps every ECS field plus ``winlog.*``.
 """
 
 from __future__ import annotations
