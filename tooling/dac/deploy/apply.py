@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from typing import Literal
 
-from dac.deploy.plan import Plan, RuleChange
+from dac.deploy.plan import Plan, PlanError, RuleChange
 from dac.kibana import (
     KibanaClient,
     KibanaConflictError,
@@ -57,14 +57,23 @@ def apply_plan(
 ) -> list[ApplyResult]:
     """Apply creates and updates, then deletions when ``prune`` is set.
 
-    Deletions touch only rules that carry ``managed_tag`` in Kibana.
+    Deletions touch only rules that carry ``managed_tag`` in Kibana. Raises
+    PlanError instead of pruning when the plan holds no repository rule at
+    all, because an empty or misconfigured rule path would otherwise delete
+    every managed rule.
     """
+    deletions = plan.by_action("delete")
+    if prune and deletions and len(deletions) == len(plan.changes):
+        raise PlanError(
+            f"refusing to prune all {len(deletions)} managed rules of "
+            f"{plan.environment}: no repository rule was selected; check "
+            "rules.paths and the filters in the config"
+        )
     results: list[ApplyResult] = []
     for change in plan.by_action("create"):
         results.append(_create(client, change))
     for change in plan.by_action("update"):
         results.append(_update(client, change))
-    deletions = plan.by_action("delete")
     if prune:
         results.extend(_delete(client, deletions, managed_tag))
     else:

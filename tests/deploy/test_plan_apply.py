@@ -1,0 +1,270 @@
+"""Plan and apply against the Kibana test double, including faults halfway."""
+
+from __future__ import annotations
+
+import pytest
+from dac.deploy import PlanError, VersionLock, apply_plan, build_plan
+from dac.deploy.convert import recorded_hash
+
+
+def plan_for(repo, client, lock=None):
+    return build_plan(repo.environment(), client, lock=lock)
+
+
+def deploy(repo, client, prune=False):
+    plan = plan_for(repo, client)
+    return plan, apply_plan(plan, client, "managed-by:dac", prune)
+
+
+def test_empty_kibana_plans_creates(repo, client):
+    plan = plan_for(repo, client)
+    assert plan.counts()["create"] == 3
+    desired = plan.by_action("create")[0].desired
+    assert desired["enabled"] is True
+    assert "managed-by:dac" in desired["tags"]
+    assert "metadata" not in desired
+    assert "transform" not in desired
+    assert desired["interval"] == "5m"
+
+
+def test_apply_creates_then_plan_is_clean(repo, client, kibana):
+    _, results = deploy(repo, client)
+    assert [r.outcome for r in results] == ["created"] * 3
+    stored = kibana.rules()
+    assert set(stored) == {"rule-a", "rule-b", "rule-c"}
+    assert stored["rule-a"]["enabled"] is True
+    assert recorded_hash(stored["rule-a"]) is not None
+    again = plan_for(repo, client)
+    assert again.counts()["unchanged"] == 3
+    assert not again.has_changes(prune=True)
+
+
+def test_changed_query_plans_update(repo, client, kibana):
+    deploy(repo, client)
+    repo.add_rule("rule-b", "Rule B", query='process where process.name == "x.exe"')
+    plan = plan_for(repo, client)
+    [update] = plan.by_action("update")
+    assert update.rule_id == "rule-b"
+    assert update.changed_fields == ["query"]
+    assert update.drift is False
+    _, results = deploy(repo, client)
+    assert [r.outcome for r in results] == ["updated"]
+    assert "x.exe" in kibana.rules()["rule-b"]["query"]
+    assert kibana.rules()["rule-b"]["revision"] == 1
+
+
+def test_edit_in_kibana_shows_drift(repo, client, kibana):
+    deploy(repo, client)
+    kibana.edit_in_ui("rule-a", risk_score=99, severity="critical")
+    plan = plan_for(repo, client)
+    [update] = plan.by_action("update")
+    assert update.rule_id == "rule-a"
+    assert update.drift is True
+    assert update.changed_fields == ["risk_score", "severity"]
+    assert update.changes["risk_score"] == (99, 21)
+    deploy(repo, client)
+    assert kibana.rules()["rule-a"]["risk_score"] == 21
+    assert plan_for(repo, client).drifted == []
+
+
+def test_disabled_in_kibana_is_drift(repo, client, kibana):
+    deploy(repo, client)
+    kibana.edit_in_ui("rule-c", enabled=False)
+    [update] = plan_for(repo, client).by_action("update")
+    assert update.changed_fields == ["enabled"]
+    assert update.drift is True
+
+
+def test_removed_rule_deleted_only_with_prune(repo, client, kibana):
+    deploy(repo, client)
+    (repo.rules_dir / "rule-c.toml").unlink()
+    plan, results = deploy(repo, client, prune=False)
+    assert [c.rule_id for c in plan.by_action("delete")] == ["rule-c"]
+    assert [(r.rule_id, r.outcome) for r in results] == [("rule-c", "skipped")]
+    assert "rule-c" in kibana.rules()
+    _, results = deploy(repo, client, prune=True)
+    assert [(r.rule_id, r.outcome) for r in results] == [("rule-c", "deleted")]
+    assert "rule-c" not in kibana.rules()
+
+
+def test_unmanaged_rule_never_deleted(repo, client, kibana):
+    kibana.seed(
+        {
+            "rule_id": "hand-made",
+            "name": "Made in the UI",
+            "description": "d",
+            "risk_score": 1,
+            "severity": "low",
+            "type": "query",
+            "tags": ["team:soc"],
+        }
+    )
+    plan, _ = deploy(repo, client, prune=True)
+    assert "hand-made" not in [c.rule_id for c in plan.changes]
+    assert "hand-made" in kibana.rules()
+
+
+def test_excluded_rule_kept_with_prune(repo, client, kibana):
+    deploy(repo, client)
+    repo.add_rule("rule-c", "Rule C", maturity="development")
+    repo.write_config(rules_table='maturity = ["production"]')
+    plan, results = deploy(repo, client, prune=True)
+    assert [c.rule_id for c in plan.by_action("excluded")] == ["rule-c"]
+    assert results == []
+    assert "rule-c" in kibana.rules()
+
+
+def test_unreadable_rule_file_stops_plan(repo, client, kibana):
+    deploy(repo, client)
+    (repo.rules_dir / "rule-c.toml").write_text("[rule\nbroken", encoding="utf-8")
+    with pytest.raises(PlanError, match="rule-c.toml"):
+        plan_for(repo, client)
+    assert "rule-c" in kibana.rules()
+
+
+def test_duplicate_rule_id_stops_plan(repo, client):
+    (repo.rules_dir / "copy.toml").write_text(
+        (repo.rules_dir / "rule-a.toml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    with pytest.raises(PlanError, match="rule_id rule-a is used by"):
+        plan_for(repo, client)
+
+
+def test_prune_refused_when_repository_selects_nothing(repo, client, kibana):
+    deploy(repo, client)
+    repo.write_config(rules_table='maturity = ["beta"]')
+    for path in repo.rules_dir.iterdir():
+        path.unlink()
+    plan = plan_for(repo, client)
+    with pytest.raises(PlanError, match="refusing to prune all 3"):
+        apply_plan(plan, client, "managed-by:dac", prune=True)
+    assert len(kibana.rules()) == 3
+
+
+def test_create_conflict_becomes_update(repo, client, kibana):
+    kibana.seed(
+        {
+            "rule_id": "rule-a",
+            "name": "Old copy",
+            "description": "d",
+            "risk_score": 1,
+            "severity": "low",
+            "type": "eql",
+            "language": "eql",
+            "query": "any where true",
+        }
+    )
+    _, results = deploy(repo, client)
+    outcome = {r.rule_id: r.outcome for r in results}
+    assert outcome == {"rule-a": "updated", "rule-b": "created", "rule-c": "created"}
+    assert kibana.rules()["rule-a"]["name"] == "Rule A"
+
+
+def test_failure_halfway_then_rerun_converges(repo, client, kibana):
+    kibana.add_fault(
+        method="POST", path="/rules", status=503, times=3, body_contains="rule-b"
+    )
+    _, results = deploy(repo, client)
+    outcome = {r.rule_id: r.outcome for r in results}
+    assert outcome == {"rule-a": "created", "rule-b": "failed", "rule-c": "created"}
+    assert "HTTP 503" in next(r.message for r in results if r.failed)
+    _, results = deploy(repo, client)
+    assert [(r.rule_id, r.outcome) for r in results] == [("rule-b", "created")]
+    assert not plan_for(repo, client).has_changes(prune=True)
+
+
+def test_server_error_on_update_is_per_rule(repo, client, kibana):
+    deploy(repo, client)
+    for rule_id in ("rule-a", "rule-b"):
+        repo.add_rule(rule_id, rule_id.upper(), query="process where true")
+    kibana.add_fault(method="PUT", path="/rules", status=500, body_contains="rule-a")
+    _, results = deploy(repo, client)
+    outcome = {r.rule_id: r.outcome for r in results}
+    assert outcome == {"rule-a": "failed", "rule-b": "updated"}
+    _, results = deploy(repo, client)
+    assert [(r.rule_id, r.outcome) for r in results] == [("rule-a", "updated")]
+
+
+def test_timeout_after_create_is_not_lost(repo, kibana):
+    from dac.kibana import RetryPolicy
+
+    kibana.add_fault(
+        method="POST",
+        path="/rules",
+        kind="delay",
+        seconds=0.6,
+        when="after",
+        body_contains="rule-a",
+    )
+    environment = repo.environment()
+    retry = RetryPolicy(max_attempts=3, base_delay=0.0, max_delay=0.0)
+    with environment.client(
+        retry=retry, timeout=(1.0, 0.3), sleep=lambda _: None
+    ) as client:
+        plan = build_plan(environment, client)
+        results = apply_plan(plan, client, "managed-by:dac")
+        outcome = {r.rule_id: r.outcome for r in results}
+        assert outcome["rule-a"] == "updated", "the retried POST hit 409, then PUT"
+        assert set(kibana.rules()) == {"rule-a", "rule-b", "rule-c"}
+        assert not build_plan(environment, client).has_changes()
+
+
+def test_dropped_connection_during_delete_converges(repo, client, kibana):
+    deploy(repo, client)
+    for name in ("rule-a", "rule-b"):
+        (repo.rules_dir / f"{name}.toml").unlink()
+    kibana.add_fault(method="POST", path="/_bulk_action", kind="drop", when="after")
+    _, results = deploy(repo, client, prune=True)
+    assert sorted((r.rule_id, r.outcome) for r in results) == [
+        ("rule-a", "deleted"),
+        ("rule-b", "deleted"),
+    ]
+    assert set(kibana.rules()) == {"rule-c"}
+
+
+def test_prune_deletes_in_chunks_of_100(repo, client, kibana):
+    for number in range(230):
+        kibana.seed(
+            {
+                "rule_id": f"old-{number}",
+                "name": f"Old {number}",
+                "description": "d",
+                "risk_score": 1,
+                "severity": "low",
+                "type": "query",
+                "tags": ["managed-by:dac"],
+            }
+        )
+    _, results = deploy(repo, client, prune=True)
+    assert sum(r.outcome == "deleted" for r in results) == 230
+    bulk = [r for r in kibana.requests if r.path.endswith("/_bulk_action")]
+    assert len(bulk) == 3
+    assert set(kibana.rules()) == {"rule-a", "rule-b", "rule-c"}
+
+
+def test_bulk_429_retried(repo, client, kibana):
+    deploy(repo, client)
+    (repo.rules_dir / "rule-a.toml").unlink()
+    kibana.add_fault(method="POST", path="/_bulk_action", status=429, retry_after="0")
+    _, results = deploy(repo, client, prune=True)
+    assert [(r.rule_id, r.outcome) for r in results] == [("rule-a", "deleted")]
+
+
+def test_locked_version_sent_when_toml_has_none(repo, client, kibana, tmp_path):
+    lock_path = tmp_path / "version.lock.json"
+    lock_path.write_text('{"rule-a": {"version": 4, "sha256": "x"}}', encoding="utf-8")
+    lock = VersionLock.load(lock_path)
+    plan = plan_for(repo, client, lock=lock)
+    versions = {c.rule_id: c.desired["version"] for c in plan.changes}
+    assert versions == {"rule-a": 4, "rule-b": 1, "rule-c": 1}
+
+
+def test_space_prefix_used(repo, kibana, monkeypatch):
+    kibana.spaces["soc"] = {}
+    repo.write_config(extra_env='space = "soc"')
+    environment = repo.environment()
+    with environment.client(sleep=lambda _: None) as client:
+        plan = build_plan(environment, client)
+        apply_plan(plan, client, "managed-by:dac")
+    assert set(kibana.rules("soc")) == {"rule-a", "rule-b", "rule-c"}
+    assert kibana.rules("default") == {}
