@@ -54,7 +54,7 @@ def load_results(path: Path) -> dict[str, TestSummary]:
 
     Accepts a list of case results (objects with ``rule_id``, ``case``,
     ``passed`` and optionally ``message`` and ``expect_alert``) or an object
-    holding that list under ``results``.
+    holding that list under ``results``, as ``dac test --format json`` writes.
     """
     try:
         document = json.loads(path.read_text("utf-8"))
@@ -72,8 +72,12 @@ def load_results(path: Path) -> dict[str, TestSummary]:
         )
     summaries: dict[str, TestSummary] = {}
     for index, item in enumerate(items):
-        if not isinstance(item, dict) or not isinstance(item.get("rule_id"), str):
-            raise ReportError(f"{path}: result {index} has no string rule_id")
+        if not isinstance(item, dict):
+            raise ReportError(f"{path}: result {index} is not a JSON object")
+        if not isinstance(item.get("rule_id"), str):
+            # A rule without a rule_id cannot be matched to its row.
+            log.warning("%s: result %d has no rule_id; skipped", path, index)
+            continue
         expect_alert = item.get("expect_alert")
         outcome = CaseOutcome(
             case=str(item.get("case", "")),
