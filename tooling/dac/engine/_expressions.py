@@ -156,7 +156,9 @@ class ExpressionCompiler:
         return lambda document: any(v is True for v in values(document))
 
     def _comparison(self, expr: ast.Comparison) -> Predicate:
-        left, right, op = expr.left, expr.right, expr.op
+        left = self._fold_optional(expr.left)
+        right = self._fold_optional(expr.right)
+        op = expr.op
         if contains_field(left) and contains_field(right):
             raise _error(
                 expr,
@@ -168,6 +170,12 @@ class ExpressionCompiler:
         if isinstance(left, ast.Field) and isinstance(right, ast.Literal):
             return self._field_comparison(expr, left, op, right.value)
         return self._script_comparison(op, left, right)
+
+    def _fold_optional(self, expr: ast.Expr) -> ast.Expr:
+        """Replace an ``?optional`` field absent from the mapping by null."""
+        if isinstance(expr, ast.Field) and self.field(expr) is None:
+            return ast.Literal(None, "null", line=expr.line, column=expr.column)
+        return expr
 
     def _field_comparison(
         self, expr: ast.Comparison, node: ast.Field, op: str, literal: Any

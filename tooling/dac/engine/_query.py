@@ -298,12 +298,14 @@ class CompiledQuery:
     ) -> Iterator[Hit]:
         collector = SampleCollector(self._sample_filters, self._max_samples)
         for ordinal, document in ordered:
-            collector.push(ordinal, document)
+            # Samples ignore timestamps: Elasticsearch takes each filter's
+            # events in index order, which input position stands for.
+            collector.push((ordinal[2],), document)
         hits = (
             Hit(
                 "sample",
                 tuple(d for _, d in events),
-                tuple(o[2] for o, _ in events),
+                tuple(o[0] for o, _ in events),
                 key,
             )
             for key, events in collector.samples()
