@@ -75,6 +75,8 @@ def build_eql_request(
             rule.line_of("rule"),
         )
 
+    # NOTE: the rule's ``filters`` (Kibana query DSL filters) and exception
+    # lists are not applied here; Kibana's executor adds both to the filter.
     filters: list[Mapping[str, Any]] = [_time_filter(rule, window_start, window_end)]
     filters.extend(extra_filters)
     body: dict[str, Any] = {
