@@ -315,3 +315,19 @@ def test_cli_nightly_bad_config(nightly_dir: Path):
     assert result.exit_code == 2
     assert "datasets must be a list" in result.output
     assert "Traceback" not in result.output
+
+
+def test_deploy_config_accepts_nightly_table(tmp_path: Path):
+    from dac.deploy.config import load_config
+
+    config = tmp_path / "dac.toml"
+    config.write_text(
+        '[nightly]\ndatasets = ["benign.ndjson", {path = "a.evtx", kind = "attack"}]\n'
+        '[environments.local]\nkibana_url = "http://127.0.0.1:5601"\n'
+        '[environments.local.auth]\napi_key_env = "DAC_TEST_KEY"\n'
+    )
+
+    loaded = load_config(config)
+
+    assert "local" in loaded.environments
+    assert len(datasets_from_config(config)) == 2

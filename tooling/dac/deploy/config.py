@@ -82,6 +82,30 @@ CONFIG_SCHEMA = {
             "propertyNames": {"pattern": "^[A-Za-z0-9_-]+$"},
             "additionalProperties": _ENVIRONMENT_SCHEMA,
         },
+        # Read by ``dac nightly`` (dac.review.nightly.datasets_from_config).
+        "nightly": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "datasets": {
+                    "type": "array",
+                    "items": {
+                        "oneOf": [
+                            {"type": "string", "minLength": 1},
+                            {
+                                "type": "object",
+                                "required": ["path"],
+                                "additionalProperties": False,
+                                "properties": {
+                                    "path": {"type": "string", "minLength": 1},
+                                    "kind": {"enum": ["benign", "attack"]},
+                                },
+                            },
+                        ]
+                    },
+                },
+            },
+        },
     },
 }
 
