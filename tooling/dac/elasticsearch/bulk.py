@@ -43,8 +43,8 @@ def route_events(
 
     Keys starting with ``_`` (such as ``_index``) are Elasticsearch metadata,
     not document fields, so they are left out of the body. The event's own
-    ``data_stream.namespace`` value is kept, so a query on it sees what the
-    rule would see in production.
+    ``data_stream.namespace`` value is kept, so a query on that field
+    matches as it would in production.
     Raises :class:`TestCaseError` for an event without ``data_stream.type``
     and ``data_stream.dataset``.
     """

@@ -23,7 +23,7 @@ from dac.errors import ElasticsearchConnectionError, ElasticsearchError
 
 log = logging.getLogger(__name__)
 
-# Longest error text taken from a response body into an exception message.
+# Maximum number of characters of a response body quoted in an exception.
 _MAX_REASON_CHARS = 2000
 
 

@@ -29,7 +29,7 @@ _FALSE_WORDS = frozenset({"0", "false", "no", "off"})
 
 @dataclass(frozen=True)
 class ElasticsearchConfig:
-    """Where Elasticsearch is and how to authenticate to it.
+    """Connection settings for one Elasticsearch cluster.
 
     ``api_key`` is the ``encoded`` value that ``POST /_security/api_key``
     returns (base64 of ``id:api_key``); it wins over ``username``/``password``.

@@ -1,11 +1,11 @@
 """Build ``_eql/search`` requests from a rule and parse their responses.
 
-The request mirrors what Kibana's EQL rule executor sends (Kibana 9.x): the
-rule's query over its index patterns, a range filter on the rule's
-``timestamp_override`` with a fallback to ``@timestamp`` for documents
-without that field, and the rule's ``timestamp_field``, ``tiebreaker_field``
-and ``event_category_override``. Responses are read in the documented shape
-``{"hits": {"events": [...]}}`` for event queries and
+The request mirrors what Kibana's EQL rule executor sends (Kibana 9.x). It
+runs the rule's query over its index patterns with the rule's
+``timestamp_field``, ``tiebreaker_field`` and ``event_category_override``.
+Its range filter is on ``timestamp_override``, with a fallback to
+``@timestamp`` for documents without that field. Responses are read in
+the documented shape ``{"hits": {"events": [...]}}`` for event queries and
 ``{"hits": {"sequences": [{"join_keys": [...], "events": [...]}]}}`` for
 sequences and samples.
 """
@@ -36,7 +36,7 @@ class EqlRequest:
 class EqlMatch:
     """One event hit or one sequence from an EQL response.
 
-    ``ids`` holds each matched document's ``_id`` in order, with None where a
+    ``ids`` contains each matched document's ``_id`` in order, with None where a
     sequence has a missing event (a ``![...]`` step). ``kind`` is ``event`` or
     ``sequence`` (samples are returned as sequences by Elasticsearch).
     """

@@ -1,9 +1,9 @@
 """The ``elasticsearch`` test backend: a rule's query on a real cluster.
 
-For each case the backend indexes the events into throwaway data streams
-(with the index templates generated from the field tables), runs the rule's
-query with ``_eql/search`` the way Kibana's EQL rule executor does, maps
-each hit or sequence back to the caller's events, and deletes the data
+For each case the backend indexes the events into throwaway data streams,
+with the index templates generated from the field tables. It runs the
+rule's query with ``_eql/search`` the way Kibana's EQL rule executor does,
+maps each hit or sequence back to the caller's events, and deletes the data
 streams. The alerts it returns have the same shape as the embedded
 backend's, so the two can be compared event for event.
 """

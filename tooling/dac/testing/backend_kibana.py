@@ -1,13 +1,13 @@
 """The ``kibana`` test backend: a rule run by Kibana's detection engine.
 
 For each case the backend indexes the events (as the ``elasticsearch``
-backend does), creates a throwaway Kibana space, and either creates the rule
-there enabled with a wide look-back and waits for its first run
-(``mode="rule"``, closest to production) or runs it through the preview API
-(``mode="preview"``, synchronous, no persisted rule). It then reads the
-rule's alerts from the space's alerts index, maps them back to the caller's
-events, and deletes the space, the alert indexes of that space and the data
-streams.
+backend does) and creates a throwaway Kibana space. With ``mode="rule"``,
+closest to production, it creates the rule there, enabled with a wide
+look-back, and waits for its first run. With ``mode="preview"`` it runs the
+rule through the preview API instead, synchronously and without a persisted
+rule. It then reads the rule's alerts from the space's alerts index, maps
+them back to the caller's events, and deletes the space, the space's alert
+indexes and the data streams.
 
 Kibana writes one alert per matching event. For a sequence it writes one
 building-block alert per event, with ``kibana.alert.group.index`` giving the
@@ -47,9 +47,8 @@ ENV_KIBANA_USERNAME = "DAC_KIBANA_USERNAME"
 ENV_KIBANA_PASSWORD = "DAC_KIBANA_PASSWORD"
 ENV_KIBANA_CA_BUNDLE = "DAC_KIBANA_CA_BUNDLE"
 
-# Rule fields copied as they are into the Kibana rule body; everything else
-# in the TOML (metadata, threat, actions, exceptions) does not change which
-# events alert.
+# Rule fields copied as they are into the Kibana rule body. The rest of the
+# TOML (metadata, threat, actions) does not change which events alert.
 _COPIED_RULE_FIELDS = (
     "rule_id",
     "name",

@@ -29,7 +29,7 @@ AlertPositions = list[list[int | None]]
 
 @dataclass
 class EngineResult:
-    """What one backend returned for a case: alert positions, or an error."""
+    """One backend's result for a case: alert positions, or an error message."""
 
     alerts: AlertPositions = field(default_factory=list)
     error: str | None = None

@@ -1,7 +1,7 @@
 """Map the alert documents Kibana's detection engine writes back to test events.
 
 Kibana writes one alert per matching event, whose ``kibana.alert.ancestors``
-entry of depth 0 holds the source document's ``_id``. For an EQL sequence it
+entry of depth 0 contains the source document's ``_id``. For an EQL sequence it
 writes one building-block alert per event, with ``kibana.alert.group.index``
 giving the event's position, plus one shell alert without a position; all of
 them share ``kibana.alert.group.id``. Alert documents store these fields
