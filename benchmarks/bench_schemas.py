@@ -1,6 +1,6 @@
 """Time and memory of loading the schema tables and resolving index patterns.
 
-Run ``.venv/bin/python benchmarks/bench_schemas.py``; it prints a Markdown
+Run ``.venv/bin/python benchmarks/bench_schemas.py`` to print a Markdown
 table for docs/benchmarks.md. Each cold figure runs in a fresh interpreter,
 so the caches of ``load_table`` and ``resolve_indexes`` start empty.
 """
@@ -48,7 +48,7 @@ def cold(step: str) -> tuple[float, float]:
 
 
 def run_fresh(step: str, trace: bool) -> tuple[float, int]:
-    """Run one step in a new interpreter; return seconds and peak traced bytes."""
+    """Run one step in a new interpreter and return seconds and peak traced bytes."""
     output = subprocess.run(
         [sys.executable, "-c", COLD_SCRIPT.format(step=step, trace=trace)],
         capture_output=True,
