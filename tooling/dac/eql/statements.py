@@ -374,8 +374,8 @@ class StatementBuilderMixin:
                 self.defer(
                     EqlSemanticError(
                         f"inconsistent number of join keys: the first step has "
-                        f"{expected} `by` keys, this step has {count}; give every "
-                        "step the same number of keys",
+                        f"{_keys(expected)}, this step has {_keys(count)}; give "
+                        "every step the same number of `by` keys",
                         term.line,
                         term.column,
                     )
@@ -417,6 +417,10 @@ class StatementBuilderMixin:
                     keyword.column,
                 )
             )
+
+
+def _keys(count: int) -> str:
+    return f"{count} join key" if count == 1 else f"{count} join keys"
 
 
 def fold_integer(expression: ast.Expr) -> int | None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from lark import Token
-from lark.exceptions import UnexpectedToken
+from lark.exceptions import UnexpectedInput, UnexpectedToken
 
-from dac.errors import EqlSyntaxError
+from dac.errors import EqlError, EqlSyntaxError
 
 # How each terminal reads in a message. Keywords and operators are quoted as
 # written; token classes are described.
@@ -44,7 +44,7 @@ _AFTER_OPERAND = frozenset(
     "IN_INSENSITIVE NOT SEQ LIKE LIKE_INSENSITIVE REGEX REGEX_INSENSITIVE DOT "
     "INDEX_LB".split()
 )
-_MAX_LISTED = 8
+_MAX_LISTED = 6
 
 
 def display_terminal(name: str) -> str:
@@ -59,7 +59,7 @@ def describe_unexpected_token(
 ) -> EqlSyntaxError:
     """Build the EqlSyntaxError for a token the grammar does not allow there."""
     token = error.token
-    expected = set(error.expected)
+    expected = _acceptable_terminals(error)
     previous = _previous_token(token, tokens)
 
     if token.type == "$END":
@@ -79,13 +79,33 @@ def describe_unexpected_token(
         line, column = token.line, token.column
         found = f'"{_shorten(token.value)}"'
 
-    wanted = _summarize(expected)
     context = _context(previous, expected)
-    message = f"expected {wanted}{context}, found {found}"
     hint = _hint(token, expected)
+    wanted = _summarize(expected)
+    if hint or wanted is None:
+        # A long list of alternatives helps less than naming the token; the
+        # full list stays available in ``expected``.
+        message = f"unexpected {found}{context}"
+    else:
+        message = f"expected {wanted}{context}, found {found}"
     if hint:
         message = f"{message}; {hint}"
     return EqlSyntaxError(message, line, column, expected=_all_displayed(expected))
+
+
+def _acceptable_terminals(error: UnexpectedToken) -> set[str]:
+    """Return the terminals the parser could accept where the error occurred.
+
+    LALR tables merge states, so ``error.expected`` can list tokens that would
+    fail one reduction later. ``accepts()`` tries each candidate on a copy of
+    the parser, which removes them. Trying a candidate may run a tree-builder
+    callback that raises, in which case the coarse set is used.
+    """
+    try:
+        accepted = error.interactive_parser.accepts()
+    except (EqlError, UnexpectedInput):
+        return set(error.expected)
+    return set(accepted) or set(error.expected)
 
 
 def _previous_token(token: Token, tokens: list[Token]) -> Token | None:
@@ -119,7 +139,8 @@ def _hint(token: Token, expected: set[str]) -> str:
     return ""
 
 
-def _summarize(expected: set[str]) -> str:
+def _summarize(expected: set[str]) -> str | None:
+    """Return the expected tokens in words, or None when they are too many."""
     remaining = set(expected)
     groups = []
     if len(remaining & _OPERAND_START) >= 8:
@@ -128,19 +149,16 @@ def _summarize(expected: set[str]) -> str:
     if len(remaining & _AFTER_OPERAND) >= 8:
         groups.append("an operator")
         remaining -= _AFTER_OPERAND
-    listed = sorted(display_terminal(name) for name in remaining)
-    if len(listed) > _MAX_LISTED:
-        listed = listed[:_MAX_LISTED] + ["..."]
-    items = groups + listed
-    if not items:
-        return "nothing more"
+    items = groups + sorted({display_terminal(name) for name in remaining})
+    if not items or len(items) > _MAX_LISTED:
+        return None
     if len(items) == 1:
         return items[0]
     return ", ".join(items[:-1]) + " or " + items[-1]
 
 
 def _all_displayed(expected: set[str]) -> tuple[str, ...]:
-    return tuple(sorted(display_terminal(name) for name in expected))
+    return tuple(sorted({display_terminal(name) for name in expected}))
 
 
 def _shorten(value: str, limit: int = 30) -> str:

@@ -11,15 +11,16 @@ from dac.eql import ast
 def walk(node: ast.Node) -> Iterator[ast.Node]:
     """Yield ``node`` and every node below it, parents before children.
 
-    Children come in field order, so nodes appear in source order. The walk
-    uses an explicit stack, so deeply nested queries cannot exhaust Python's
-    recursion limit.
+    Siblings come in source order, because the tree stores some of them apart
+    (a sequence keeps its ``by`` keys after its steps). The walk uses an
+    explicit stack, so deeply nested queries cannot exhaust Python's recursion
+    limit.
     """
     stack = [node]
     while stack:
         current = stack.pop()
         yield current
-        children = list(_children(current))
+        children = sorted(_children(current), key=_start)
         stack.extend(reversed(children))
 
 
@@ -28,6 +29,10 @@ def fields(node: ast.Node) -> Iterator[ast.Field]:
     for item in walk(node):
         if isinstance(item, ast.Field):
             yield item
+
+
+def _start(node: ast.Node) -> tuple[int, int]:
+    return node.line, node.column
 
 
 def _children(node: ast.Node) -> Iterator[ast.Node]:
