@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from dac.engine import infer_field_types, search
-from dac.errors import EqlSemanticError, EqlSyntaxError
+from dac.errors import EqlError, EqlSemanticError, EqlSyntaxError
 
 HERE = Path(__file__).parent / "conformance"
-ERRORS = {"syntax": EqlSyntaxError, "semantic": EqlSemanticError}
+ERRORS = {"syntax": EqlSyntaxError, "semantic": EqlSemanticError, "rejected": EqlError}
 
 
 def _load_cases() -> list:

@@ -159,6 +159,11 @@ class ExpressionCompiler:
         left = self._fold_optional(expr.left)
         right = self._fold_optional(expr.right)
         op = expr.op
+        if _is_null_literal(left) and not isinstance(right, ast.Literal):
+            left, right = right, left  # Elasticsearch moves literals right
+        if _is_null_literal(left) and not _is_null_literal(right):
+            # Both sides are constants and one is null: the result is null.
+            return lambda document: None
         if contains_field(left) and contains_field(right):
             raise _error(
                 expr,
