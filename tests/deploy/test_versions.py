@@ -1,0 +1,116 @@
+"""The version lock, `dac version bump` and the validation check."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+from dac.cli import cli
+from dac.deploy.versions import VersionLock, bump_versions
+from dac.rules import load_rule
+from dac.validation import version_lock
+
+from deploy.conftest import rule_toml
+
+
+def write_rule(tmp_path, query="process where true", extra=""):
+    path = tmp_path / "detections" / "rule.toml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(
+        rule_toml("r-1", "Rule", query=query, extra=extra), encoding="utf-8"
+    )
+    return path
+
+
+def codes(path):
+    return [d.code for d in version_lock.check(load_rule(path), None)]
+
+
+def test_no_lock_no_findings(tmp_path):
+    assert codes(write_rule(tmp_path)) == []
+
+
+def test_rule_missing_from_lock_warns(tmp_path):
+    (tmp_path / "version.lock.json").write_text("{}", encoding="utf-8")
+    path = write_rule(tmp_path)
+    [diagnostic] = version_lock.check(load_rule(path), None)
+    assert diagnostic.code == "DAC902"
+    assert diagnostic.severity == "warning"
+    assert "dac version bump" in diagnostic.message
+
+
+def test_bump_creates_lock_then_clean(tmp_path):
+    path = write_rule(tmp_path)
+    lock = VersionLock.load(tmp_path / "version.lock.json")
+    [bump] = bump_versions([load_rule(path)], lock)
+    assert (bump.old_version, bump.new_version) == (None, 1)
+    data = json.loads((tmp_path / "version.lock.json").read_text(encoding="utf-8"))
+    assert data["r-1"]["version"] == 1
+    assert len(data["r-1"]["sha256"]) == 64
+    assert codes(path) == []
+
+
+def test_changed_content_without_bump_is_error(tmp_path):
+    path = write_rule(tmp_path)
+    bump_versions([load_rule(path)], VersionLock.load(tmp_path / "version.lock.json"))
+    write_rule(tmp_path, query='process where process.name == "a.exe"')
+    [diagnostic] = version_lock.check(load_rule(path), None)
+    assert diagnostic.code == "DAC901"
+    assert diagnostic.severity == "error"
+    assert "content changed since version 1" in diagnostic.message
+
+
+def test_bump_raises_version_and_rewrites_only_that_line(tmp_path):
+    path = write_rule(tmp_path, extra="version = 2  # bumped by hand")
+    bump_versions([load_rule(path)], VersionLock.load(tmp_path / "version.lock.json"))
+    write_rule(
+        tmp_path, query="process where 1 == 1", extra="version = 2  # bumped by hand"
+    )
+    before = path.read_text(encoding="utf-8")
+    lock = VersionLock.load(tmp_path / "version.lock.json")
+    [bump] = bump_versions([load_rule(path)], lock)
+    assert (bump.old_version, bump.new_version, bump.file_changed) == (2, 3, True)
+    after = path.read_text(encoding="utf-8")
+    expected = before.replace("version = 2  # bumped", "version = 3  # bumped")
+    assert after == expected
+    assert codes(path) == []
+
+
+def test_lower_version_than_lock_is_error(tmp_path):
+    (tmp_path / "version.lock.json").write_text(
+        '{"r-1": {"version": 5, "sha256": "0"}}', encoding="utf-8"
+    )
+    path = write_rule(tmp_path, extra="version = 2")
+    assert codes(path) == ["DAC903"]
+
+
+def test_unchanged_rule_not_bumped(tmp_path):
+    path = write_rule(tmp_path)
+    lock = VersionLock.load(tmp_path / "version.lock.json")
+    bump_versions([load_rule(path)], lock)
+    assert bump_versions([load_rule(path)], lock) == []
+
+
+def test_corrupt_lock_reported(tmp_path):
+    (tmp_path / "version.lock.json").write_text("{not json", encoding="utf-8")
+    [diagnostic] = version_lock.check(load_rule(write_rule(tmp_path)), None)
+    assert diagnostic.code == "DAC901"
+    assert "cannot read the version lock" in diagnostic.message
+
+
+def test_version_bump_cli(tmp_path, monkeypatch):
+    path = write_rule(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["version", "bump", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "r-1 new 1" in result.output
+    assert (tmp_path / "version.lock.json").is_file()
+
+
+def test_validate_reports_unbumped_change(tmp_path, monkeypatch):
+    path = write_rule(tmp_path)
+    bump_versions([load_rule(path)], VersionLock.load(tmp_path / "version.lock.json"))
+    write_rule(tmp_path, query="process where process.pid == 4")
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert "DAC901" in result.output
+    assert result.exit_code == 1
