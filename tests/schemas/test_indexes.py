@@ -144,6 +144,22 @@ def test_match_pattern_agrees_with_fnmatch(pattern, name):
     assert match_pattern(pattern, name) is fnmatch.fnmatchcase(name, pattern)
 
 
+def test_other_namespace_resolves():
+    schema = resolve_indexes(["logs-endpoint.events.process-prod"])
+    assert schema.streams == ("defend-process",)
+    assert schema.unknown == ()
+
+
+def test_namespace_prefix_pattern_resolves():
+    schema = resolve_indexes(["logs-endpoint.events.process-prod*"])
+    assert schema.streams == ("defend-process",)
+
+
+def test_other_beats_version_resolves():
+    schema = resolve_indexes(["winlogbeat-8.17.0"])
+    assert schema.streams == ("winlogbeat",)
+
+
 def test_catalog_tables_exist():
     for name, table_name in CATALOG.items():
         if table_name is not None:

@@ -7,6 +7,7 @@ and shipped under ``data/``; docs/schemas.md names each source.
 from dac.schemas.attack import Attack, Tactic, Technique, load_attack
 from dac.schemas.indexes import CATALOG, IndexSchema, match_pattern, resolve_indexes
 from dac.schemas.tables import FieldTable, load_table, table_names, union_tables
+from dac.schemas.templates import all_index_templates, index_template
 
 __all__ = [
     "CATALOG",
@@ -15,6 +16,8 @@ __all__ = [
     "IndexSchema",
     "Tactic",
     "Technique",
+    "all_index_templates",
+    "index_template",
     "load_attack",
     "load_table",
     "match_pattern",

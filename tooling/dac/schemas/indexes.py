@@ -125,6 +125,30 @@ def split_patterns(patterns: Sequence[str]) -> list[str]:
     return result
 
 
+def family_of(name: str) -> str:
+    """Return the glob of a catalog name's family: its name with any namespace.
+
+    ``logs-endpoint.events.process-default`` belongs to
+    ``logs-endpoint.events.process-*`` and ``winlogbeat-9.0.0`` to
+    ``winlogbeat-*``.
+    """
+    return name.rsplit("-", 1)[0] + "-*"
+
+
+def covers(pattern: str, name: str) -> bool:
+    """Return True when ``pattern`` matches ``name`` or another member of its family.
+
+    The pattern with its wildcards removed is a name the pattern matches, so
+    if the family matches it too, both share that name
+    (``logs-endpoint.events.process-prod*`` covers the process stream).
+    NOTE: this misses some overlaps, such as ``*-prod``, which then count as
+    unknown patterns and get warnings instead of field checks.
+    """
+    if match_pattern(pattern, name):
+        return True
+    return match_pattern(family_of(name), pattern.replace("*", ""))
+
+
 def covered_names(patterns: Sequence[str]) -> tuple[dict[str, list[str]], set[str]]:
     """Return each inclusion pattern's catalog matches and the excluded names.
 
@@ -140,7 +164,7 @@ def covered_names(patterns: Sequence[str]) -> tuple[dict[str, list[str]], set[st
         if ":" in pattern:
             included[pattern] = []
             continue
-        included[pattern] = [n for n in CATALOG if match_pattern(pattern, n)]
+        included[pattern] = [n for n in CATALOG if covers(pattern, n)]
     return included, excluded
 
 
