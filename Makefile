@@ -82,3 +82,12 @@ stack-down:
 # Docker engine is available.
 integration: $(STAMP)
 	$(BIN)/python -m pytest -m integration tests/integration detections
+
+# Show what a deploy would change in Kibana: make plan ENV=staging
+plan: $(STAMP)
+	$(DAC) plan --env $(ENV)
+
+# Print the plan, confirm, and apply it: make deploy ENV=prod
+# Extra flags go in DEPLOY_FLAGS, for example DEPLOY_FLAGS="--yes --prune".
+deploy: $(STAMP)
+	$(DAC) deploy --env $(ENV) $(DEPLOY_FLAGS)
