@@ -25,8 +25,8 @@ Kibana double
 - ``kbn-xsrf`` on non-GET requests and ``elastic-api-version: 2023-10-31``;
 - ``/s/<space>`` prefixes only for spaces created through
   ``POST /api/spaces/space`` (others are 404), and space deletion;
-- rule create, read by ``id`` with a scripted ``execution_summary``, and
-  ``preview`` with a scripted response.
+- rule create, read by ``id`` with a scripted ``execution_summary``,
+  ``preview`` with a scripted response, and ``/api/status``.
 """
 
 from __future__ import annotations
@@ -178,6 +178,8 @@ class ElasticsearchDouble(_Server):
         path = request.path
         if request.method == "GET" and path == "/":
             return 200, {"name": "double", "version": {"number": "9.3.4"}}
+        if request.method == "GET" and path == "/_cluster/health":
+            return 200, {"cluster_name": "double", "status": "yellow"}
         if request.method == "PUT" and path.startswith("/_index_template/"):
             return self._put_template(path.rsplit("/", 1)[1], request.json())
         if request.method == "POST" and path == "/_bulk":
@@ -314,11 +316,13 @@ class KibanaDouble(_Server):
 
     ``statuses`` is the list of ``execution_summary.last_execution`` values
     that successive reads of a created rule return (the last one repeats).
-    ``preview_response`` is returned by ``POST .../rules/preview``.
+    ``preview_response`` is returned by ``POST .../rules/preview`` and
+    ``status_level`` is the overall level ``GET /api/status`` reports.
     """
 
     statuses: list[dict[str, Any]] = field(default_factory=list)
     preview_response: dict[str, Any] = field(default_factory=dict)
+    status_level: str = "available"
 
     def __post_init__(self) -> None:
         _Server.__init__(self)
@@ -356,6 +360,8 @@ class KibanaDouble(_Server):
                     404,
                     {"statusCode": 404, "error": "Not Found", "message": "Not Found"},
                 )
+        if request.method == "GET" and path == "/api/status":
+            return 200, {"status": {"overall": {"level": self.status_level}}}
         if request.method == "POST" and path == "/api/spaces/space":
             body = request.json()
             self.spaces.add(body["id"])

@@ -20,17 +20,15 @@ from __future__ import annotations
 
 import base64
 import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
-import requests
 from dac.elasticsearch import ElasticsearchClient, ElasticsearchConfig
 from dac.kibana.credentials import Credentials
+
+from integration.stack import docker_problem, elasticsearch_ready, kibana_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -43,8 +41,6 @@ DEFAULT_KIBANA_URL = "http://127.0.0.1:5601"
 # Seconds to wait for a freshly started stack; Kibana's first start on a
 # 2-core machine takes a few minutes (an estimate, not measured here).
 STARTUP_TIMEOUT = 600.0
-# Seconds a single `docker` probe may take before the engine counts as absent.
-DOCKER_PROBE_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -55,56 +51,6 @@ class Stack:
     kibana_url: str
     username: str
     password: str
-
-
-def docker_problem() -> str | None:
-    """Return why the compose stack cannot be started here, or None if it can."""
-    if shutil.which("docker") is None:
-        return "no docker command on PATH"
-    checks = (
-        (
-            ["docker", "info", "--format", "{{.ServerVersion}}"],
-            "no Docker engine answers",
-        ),
-        (["docker", "compose", "version"], "the Docker Compose v2 plugin is missing"),
-    )
-    for command, reason in checks:
-        try:
-            completed = subprocess.run(
-                command, capture_output=True, text=True, timeout=DOCKER_PROBE_TIMEOUT
-            )
-        except subprocess.TimeoutExpired:
-            return f"{reason} (`{' '.join(command[:2])}` timed out)"
-        if completed.returncode != 0:
-            detail = (completed.stderr or completed.stdout).strip().splitlines()
-            first = detail[0] if detail else f"exit {completed.returncode}"
-            return f"{reason} (`{' '.join(command[:2])}`: {first})"
-    return None
-
-
-def elasticsearch_ready(url: str, auth: tuple[str, str]) -> bool:
-    """Return True when the cluster answers with at least yellow health."""
-    try:
-        response = requests.get(
-            f"{url}/_cluster/health",
-            params={"wait_for_status": "yellow", "timeout": "1s"},
-            auth=auth,
-            timeout=5,
-        )
-    except requests.RequestException:
-        return False
-    return response.status_code == 200
-
-
-def kibana_ready(url: str, auth: tuple[str, str]) -> bool:
-    """Return True when Kibana reports its overall status as available."""
-    try:
-        response = requests.get(f"{url}/api/status", auth=auth, timeout=5)
-        body: Any = response.json()
-    except (requests.RequestException, ValueError):
-        return False
-    overall = (body.get("status") or {}).get("overall") or {}
-    return response.status_code == 200 and overall.get("level") == "available"
 
 
 @pytest.fixture(scope="session")
