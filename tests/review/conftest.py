@@ -28,9 +28,9 @@ def change_repo(git_repo: GitRepo) -> GitRepo:
     """Return a repository whose last commit adds, changes and removes rules.
 
     Base: alpha (T1059, v1), bravo (T1218, v1), charlie (T1112).
-    Head: alpha moves to T1204, bumps to v2 and reads process.parent.name;
-    bravo changes its description without a version bump; charlie is gone;
-    delta (T1112) is new.
+    Head: alpha moves to T1204, bumps to v2 and reads process.parent.name.
+    Bravo changes its description without a version bump. Charlie is gone,
+    and delta (T1112) is new.
     """
     repo = git_repo
     repo.write_rule(

@@ -61,10 +61,12 @@ def report_page(tmp_path_factory) -> Path:
         "detections/charlie.toml",
     )
     rules = [alpha, bravo, hostile]
+
     tests = {
         ID_ALPHA: TestSummary([CaseOutcome("fires", True), CaseOutcome("miss", True)]),
         ID_BRAVO: TestSummary([CaseOutcome("fires", False, "no alert")]),
     }
+
     history = [
         {
             "timestamp": f"2026-11-{day:02d}T02:00:00Z",
@@ -78,6 +80,7 @@ def report_page(tmp_path_factory) -> Path:
         }
         for day in range(1, 11)
     ]
+
     coverage = build_coverage(rules, load_attack())
     statuses = rule_statuses(rules, tests, {ID_BRAVO: 7})
     page = render_report(coverage, statuses, history, "2026-12-04 02:00 UTC", "f" * 40)

@@ -1,4 +1,4 @@
-"""What a change between two revisions does to each rule.
+"""The per-rule effect of a change between two revisions.
 
 :func:`compare_rule` compares one rule's two versions (metadata, query,
 version, fields, ATT&CK mapping). The checks that need the rule's files on
@@ -136,9 +136,11 @@ def compare_rule(
             return None
     current = head or base
     assert current is not None
-    kind: ChangeKind = (
-        "added" if base is None else "removed" if head is None else "changed"
-    )
+    kind: ChangeKind = "changed"
+    if base is None:
+        kind = "added"
+    elif head is None:
+        kind = "removed"
     rule_id = key.removeprefix("path:") if current.rule is None else key
     change = RuleChange(
         rule_id=rule_id,

@@ -1,9 +1,9 @@
 """Run validation and test cases for a review or a nightly run.
 
 Both steps call the toolkit's own components (``dac.validation`` and
-``dac.testing``); this module only groups their results per rule and turns a
-toolkit error on one rule into a failed result for that rule, so one broken
-test file cannot hide the results of the others.
+``dac.testing``). This module groups their results per rule. It also turns a
+toolkit error on one rule into a failed result for that rule, so that one
+broken test file cannot hide the results of the others.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from dac.errors import DacError
 
 log = logging.getLogger(__name__)
 
-# Upper bound for one git call; a local repository answers in well under this.
+# Upper bound for one git call. A local repository responds well within it.
 GIT_TIMEOUT_SECONDS = 120
 
 

@@ -49,8 +49,8 @@ def _clip(diff: str) -> str:
     if len(lines) <= MAX_DIFF_LINES:
         return diff
     hidden = len(lines) - MAX_DIFF_LINES
-    kept = "\n".join(lines[:MAX_DIFF_LINES])
-    return f"{kept}\n... {hidden} more lines not shown"
+    shown = "\n".join(lines[:MAX_DIFF_LINES])
+    return f"{shown}\n... {hidden} more lines not shown"
 
 
 def _tests_cell(summary: TestSummary | None) -> str:
@@ -194,8 +194,8 @@ def _test_lines(change: RuleChange) -> list[str]:
 def render_markdown(review: Review, limit: int = GITHUB_COMMENT_LIMIT) -> str:
     """Render the whole review in at most ``limit`` characters.
 
-    Table rows and detail sections are added in order while they fit; a
-    closing note says how many were left out and how to see them all.
+    Table rows and detail sections are added in order while they fit. A
+    closing note states how many were left out and how to see them all.
     """
     head = render_summary(review)
     rows = [render_row(change) for change in review.changes]

@@ -104,8 +104,8 @@ def datasets_from_config(config_path: Path) -> list[Dataset]:
 def check_reachable(backend: Any) -> None:
     """Raise :class:`DacError` when a cluster backend's servers do not respond.
 
-    Elasticsearch answers ``GET /`` and Kibana ``GET /api/status``; the
-    embedded backend has no server and always passes.
+    The check sends ``GET /`` to Elasticsearch and ``GET /api/status`` to
+    Kibana. The embedded backend has no server and always passes.
     """
     es_client = getattr(backend, "client", None) or getattr(backend, "es", None)
     if es_client is not None:
@@ -210,8 +210,8 @@ def count_alerts(rules: list[Rule], dataset: Path) -> dict[str, int]:
     """Replay ``dataset`` through ``rules`` in one pass; count alerts per rule_id.
 
     Rules the embedded engine cannot compile (no EQL query, a query the
-    engine rejects) are left out with a warning, so one such rule does not
-    stop the replay of the others; their count is absent, not zero.
+    engine rejects) are left out with a warning, so that one such rule does
+    not stop the replay of the others. Their count is absent, not zero.
     """
     from dac.replay import iter_documents, replay
     from dac.testing.backend import EmbeddedBackend

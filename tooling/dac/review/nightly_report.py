@@ -56,16 +56,16 @@ def render_summary(record: dict[str, Any], skipped: dict[str, str]) -> str:
         for regression in record["regressions"]:
             name = escape(str(regression.get("name", regression["rule_id"])))
             if regression["kind"] == "case":
-                what = (
+                description = (
                     f"case <code>{escape(regression['case'])}</code> now fails on "
                     f"{escape(regression['backend'])}"
                 )
             else:
-                what = (
+                description = (
                     f"{regression['alerts']} alerts on the benign baseline "
                     f"(previous run: {regression['previous_alerts']})"
                 )
-            lines.append(f"| {name} | {what} |")
+            lines.append(f"| {name} | {description} |")
     else:
         lines.append("No regression against the previous run.")
     return "\n".join(lines) + "\n"
