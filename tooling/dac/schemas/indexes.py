@@ -184,6 +184,12 @@ def resolve_indexes(patterns: Sequence[str]) -> IndexSchema:
 
 
 @functools.cache
+def _merged_tables(names: tuple[str, ...]) -> FieldTable:
+    """Merge the named tables once per set; many pattern lists share a set."""
+    return union_tables([load_table(name) for name in names])
+
+
+@functools.cache
 def _resolve(patterns: tuple[str, ...]) -> IndexSchema:
     included, excluded = covered_names(patterns)
     unknown: list[str] = []
@@ -198,8 +204,7 @@ def _resolve(patterns: tuple[str, ...]) -> IndexSchema:
                 table_names.append(schema)
     if not table_names:
         return IndexSchema(None, tuple(unknown), frozenset())
-    tables = [load_table(name) for name in sorted(table_names)]
-    merged = union_tables(tables)
+    merged = _merged_tables(tuple(sorted(table_names)))
     log.debug("index patterns %s resolve to %s", list(patterns), merged.name)
     return IndexSchema(
         table=merged,
