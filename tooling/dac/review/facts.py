@@ -90,7 +90,7 @@ def query_fields(rule: Rule) -> set[str] | None:
     from dac.eql import fields, parse_query
 
     try:
-        return set(fields(parse_query(query)))
+        return {field.name for field in fields(parse_query(query))}
     except DacError as exc:
         log.debug("query of %s does not parse: %s", rule.path, exc)
         return None
