@@ -65,8 +65,12 @@ class ValidationContext:
         return self._schemas[key]
 
     def parsed_query(self, rule: Rule) -> ParsedQuery | None:
-        """Parse the rule's EQL query once; None for other languages or no query."""
-        if rule.language != "eql" or rule.query is None:
+        """Parse the rule's EQL query once.
+
+        Returns None for other languages and for a missing or blank query,
+        which the schema check already reports.
+        """
+        if rule.language != "eql" or rule.query is None or not rule.query.strip():
             return None
         key = id(rule)
         if key not in self._queries:

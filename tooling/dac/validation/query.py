@@ -14,6 +14,11 @@ from dac.validation.typecheck import TypeChecker
 
 QUERY_LANGUAGES = ("eql", "kuery", "lucene", "esql")
 
+# Fleet packages whose fields the shipped tables describe. Another package
+# named in metadata.integration (problemchild, for one) can add mappings to
+# the same indexes, so a field missing from the tables is then a warning.
+TABLE_PACKAGES = frozenset({"endpoint", "windows"})
+
 
 def check_language(rule: Rule, context: ValidationContext) -> Iterator[Diagnostic]:
     """Warn that queries in languages other than EQL are not checked (DAC411)."""
@@ -63,7 +68,8 @@ def check_fields(rule: Rule, context: ValidationContext) -> Iterator[Diagnostic]
     table = getattr(schema, "table", None)
     if table is None:
         return
-    checker = TypeChecker(table, complete=not getattr(schema, "unknown", ()))
+    complete = not getattr(schema, "unknown", ()) and not _extra_packages(rule)
+    checker = TypeChecker(table, complete=complete)
     for finding in checker.check(parsed.tree):
         line, column = query_position(rule, finding.line, finding.column)
         yield Diagnostic(
@@ -78,6 +84,16 @@ def check_fields(rule: Rule, context: ValidationContext) -> Iterator[Diagnostic]
     if rule.rule.get("event_category_override"):
         return
     yield from _categories(rule, schema, parsed.tree)
+
+
+def _extra_packages(rule: Rule) -> set[str]:
+    """Return the rule's integration packages that the shipped tables do not cover."""
+    packages = rule.metadata.get("integration")
+    if isinstance(packages, str):
+        packages = [packages]
+    if not isinstance(packages, list):
+        return set()
+    return {p for p in packages if isinstance(p, str)} - TABLE_PACKAGES
 
 
 def _unknown_patterns(rule: Rule, schema: Any) -> Iterator[Diagnostic]:

@@ -96,9 +96,9 @@ class TypeChecker:
         else:
             message = (
                 f"field '{node.name}' is not in the shipped schemas of the rule's "
-                "indexes, and other indexes have no schema to check"
+                "indexes, but an index or integration without a schema may map it"
             )
-        close = difflib.get_close_matches(node.name, list(self.table.fields), n=1)
+        close = difflib.get_close_matches(node.name, self._candidates(node), n=1)
         if close:
             message += f"; did you mean '{close[0]}'?"
         else:
@@ -106,6 +106,11 @@ class TypeChecker:
         if self.complete:
             return _finding(node, "error", "DAC402", message)
         return _finding(node, "warning", "DAC406", message)
+
+    def _candidates(self, node: ast.Field) -> list[str]:
+        """Return mapped fields under the same top-level object, to suggest from."""
+        prefix = node.path[0] + "."
+        return [name for name in self.table.fields if name.startswith(prefix)]
 
     def _check_pair(
         self, node: ast.Node, left: ast.Expr, right: ast.Expr, op: str

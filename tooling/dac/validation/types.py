@@ -12,6 +12,7 @@ query Elasticsearch accepts is never rejected.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterator
 from typing import Literal
 
@@ -141,7 +142,37 @@ def walk(node: object) -> Iterator[ast.Node]:
         current = stack.pop()
         if isinstance(current, ast.Node):
             yield current
-            children = [getattr(current, f.name) for f in dataclasses.fields(current)]
-            stack.extend(reversed(children))
+            names = _child_names(type(current))
+            stack.extend(getattr(current, name) for name in reversed(names))
         elif isinstance(current, tuple | list):
             stack.extend(reversed(current))
+
+
+@functools.cache
+def _child_names(node_type: type) -> tuple[str, ...]:
+    """Return the dataclass fields of a node type that can hold nodes."""
+    return tuple(
+        f.name for f in dataclasses.fields(node_type) if f.name not in _LEAF_FIELDS
+    )
+
+
+# Fields that hold plain values (names, flags, positions), never nodes.
+_LEAF_FIELDS = frozenset(
+    {
+        "line",
+        "column",
+        "kind",
+        "raw",
+        "path",
+        "optional",
+        "op",
+        "name",
+        "case_insensitive",
+        "negated",
+        "category",
+        "runs",
+        "missing",
+        "unit",
+        "count",
+    }
+)
