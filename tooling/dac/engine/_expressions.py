@@ -392,6 +392,13 @@ class ExpressionCompiler:
                 and side_kind is None
             ):
                 raise _error(side, f"[{op}] needs numbers, found [{side.value!r}]")
+            if isinstance(side, ast.Field) and self.field_types is not None:
+                ref = self.field(side)
+                if ref is not None and ref.family not in ("number", None):
+                    raise _error(
+                        side,
+                        f"[{op}] needs numbers, field [{ref.name}] is [{ref.es_type}]",
+                    )
         kind = result_kind(left_kind or LONG, right_kind or LONG)
 
         def compute(document: Document) -> Any:
@@ -422,7 +429,36 @@ class ExpressionCompiler:
             )
         if call.case_insensitive and not accepts_tilde:
             raise _error(call, f"[{call.name}] has no case-insensitive (~) variant")
+        for position, arg in enumerate(call.args):
+            self._check_argument(call, position, arg)
         return spec
+
+    def _check_argument(
+        self, call: ast.FunctionCall, position: int, arg: ast.Expr
+    ) -> None:
+        expected = _ARGUMENT_FAMILIES.get(call.name, {}).get(position)
+        if expected is None:
+            return
+        if isinstance(arg, ast.Literal):
+            found = literal_family(arg.value)
+            found_text = f"value [{format_literal(arg.value)}]"
+            accepted = expected if expected != "ip" else "string"
+        elif isinstance(arg, ast.Field) and self.field_types is not None:
+            ref = self.field(arg)
+            if ref is None:
+                return
+            found, found_text, accepted = ref.family, f"field [{ref.name}]", expected
+        else:
+            return
+        if found is None or found == accepted:
+            return
+        if expected == "number" and found == "number":
+            return
+        raise _error(
+            arg,
+            f"argument {position + 1} of [{call.name}] must be a {expected}, "
+            f"found {found_text} of type [{found}]",
+        )
 
     def _function_value(self, call: ast.FunctionCall) -> tuple[ValueFn, str | None]:
         spec = self._function_spec(call)
@@ -439,6 +475,36 @@ class ExpressionCompiler:
             return impl([fn(document) for fn in compiled], ignore_case, LONG)
 
         return apply, kind
+
+
+# Per function, the type family each argument position needs (checked for
+# literals, and for fields when the mapping is known).
+_STRING_ARGS = {
+    "between": (0, 1, 2),
+    "endsWith": (0, 1),
+    "indexOf": (0, 1),
+    "length": (0,),
+    "number": (0,),
+    "startsWith": (0, 1),
+    "stringContains": (0, 1),
+    "substring": (0,),
+}
+_ARGUMENT_FAMILIES: dict[str, dict[int, str]] = {
+    name: {i: "string" for i in positions} for name, positions in _STRING_ARGS.items()
+}
+for _name in ARITHMETIC_FUNCTIONS:
+    _ARGUMENT_FAMILIES[_name] = {0: "number", 1: "number"}
+_ARGUMENT_FAMILIES["between"][3] = "boolean"
+_ARGUMENT_FAMILIES["indexOf"][2] = "number"
+_ARGUMENT_FAMILIES["substring"].update({1: "number", 2: "number"})
+_ARGUMENT_FAMILIES["number"][1] = "number"
+_ARGUMENT_FAMILIES["cidrMatch"] = {0: "ip"}
+
+
+def format_literal(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(value)
+    return "null" if value is None else str(value).lower()
 
 
 _FLIPPED = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
