@@ -176,18 +176,22 @@ class Environment:
     max_attempts: int = 5
 
     def client(self, **overrides: Any) -> KibanaClient:
-        """Build a Kibana client for this environment, reading the credential now."""
+        """Build a Kibana client for this environment, reading the credential now.
+
+        ``overrides`` replace KibanaClient arguments (credentials, retry...).
+        """
         verify: bool | str = self.verify_tls
         if self.verify_tls and self.ca_bundle is not None:
             verify = str(self.ca_bundle)
         options: dict[str, Any] = {
             "space": self.space,
-            "credentials": self.auth.credentials(),
             "verify": verify,
             "timeout": (min(10.0, self.timeout_seconds), self.timeout_seconds),
             "retry": RetryPolicy(max_attempts=self.max_attempts),
         }
         options.update(overrides)
+        if "credentials" not in options:
+            options["credentials"] = self.auth.credentials()
         return KibanaClient(self.kibana_url, **options)
 
 
