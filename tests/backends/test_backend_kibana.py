@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from dac.deploy.config import AuthSource, Environment, RuleSelection
 from dac.errors import KibanaError
 from dac.kibana.client import KibanaClient
 from dac.kibana.credentials import Credentials
+from dac.rules import parse_rule
 from dac.testing.backend_kibana import (
     KibanaBackend,
     kibana_rule_body,
@@ -13,7 +17,7 @@ from dac.testing.backend_kibana import (
 )
 from dac.testing.kibana_alerts import alert_field, alerts_from_documents, source_id
 
-from backends.conftest import load_fixture, process_templates
+from backends.conftest import RULE_TOML, load_fixture, process_templates
 
 SUCCEEDED = {"status": "succeeded", "message": "Rule execution completed successfully"}
 GOING = {"status": "going to run", "message": ""}
@@ -194,14 +198,64 @@ def test_invalid_mode_rejected(kibana_double, es_client):
         make_backend(kibana_double, es_client, mode="fast")
 
 
-def test_rule_body_drops_repository_fields(rule):
+def test_rule_body_uses_deploy_body(rule):
     body = kibana_rule_body(rule, "now-2h", "now")
 
     assert "metadata" not in body
-    assert body["interval"] == "1m"
-    assert body["to"] == "now"
+    assert body["rule_id"] == rule.rule_id
+    assert body["query"] == rule.query
     assert body["language"] == "eql"
+    assert body["enabled"] is True
+    assert body["interval"] == "1m"
+    assert body["from"] == "now-2h"
+    assert body["to"] == "now"
     assert body["max_signals"] == 1000
+
+
+def test_rule_body_drops_connectors():
+    text = RULE_TOML + (
+        "\n[[rule.actions]]\n"
+        'action_type_id = ".slack"\n'
+        'group = "default"\n'
+        'id = "connector-1"\n'
+        "params = {}\n"
+    )
+    rule = parse_rule(text, "rule.toml")
+
+    body = kibana_rule_body(rule, "now-1d", "now")
+
+    assert "actions" not in body
+    assert "exceptions_list" not in body
+
+
+def test_environment_supplies_kibana(
+    kibana_double, es_client, rule, events, scripted_alerts, monkeypatch
+):
+    monkeypatch.setenv("DAC_TEST_KIBANA_KEY", "a2V5OnNlY3JldA==")
+    environment = Environment(
+        name="test",
+        kibana_url="http://127.0.0.1:1",
+        space="soc",
+        auth=AuthSource(api_key_env="DAC_TEST_KIBANA_KEY"),
+        rules=RuleSelection(paths=(Path("detections"),)),
+        managed_tag="managed-by:dac",
+    )
+    kibana_double.statuses = [SUCCEEDED]
+    backend = KibanaBackend(
+        kibana_double.url,
+        environment=environment,
+        es_client=es_client,
+        templates=process_templates,
+        poll_interval=0,
+        sleep=lambda seconds: None,
+    )
+
+    alerts = backend.run(rule, events)
+
+    created = kibana_double.calls("POST", "/api/detection_engine/rules")[0]
+    assert created.headers["authorization"] == "ApiKey a2V5OnNlY3JldA=="
+    assert created.path.startswith("/s/dactest")
+    assert len(alerts) == 2
 
 
 def test_alert_field_reads_all_layouts():

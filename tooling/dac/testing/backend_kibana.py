@@ -18,12 +18,13 @@ depth 0 names the source document's ``_id``.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dac.elasticsearch import ElasticsearchClient, config_from_env
 from dac.elasticsearch.testrun import IndexedCase, TemplateSource, schema_templates
@@ -36,6 +37,9 @@ from dac.kibana.credentials import (
 )
 from dac.rules import Rule
 from dac.testing.backend import Alert, Backend
+
+if TYPE_CHECKING:
+    from dac.deploy import Environment
 from dac.testing.kibana_alerts import alerts_from_documents
 
 log = logging.getLogger(__name__)
@@ -47,26 +51,9 @@ ENV_KIBANA_USERNAME = "DAC_KIBANA_USERNAME"
 ENV_KIBANA_PASSWORD = "DAC_KIBANA_PASSWORD"
 ENV_KIBANA_CA_BUNDLE = "DAC_KIBANA_CA_BUNDLE"
 
-# Rule fields copied as they are into the Kibana rule body. The rest of the
-# TOML (metadata, threat, actions) does not change which events alert.
-_COPIED_RULE_FIELDS = (
-    "rule_id",
-    "name",
-    "description",
-    "risk_score",
-    "severity",
-    "type",
-    "language",
-    "query",
-    "index",
-    "filters",
-    "timestamp_override",
-    "timestamp_override_fallback_disabled",
-    "timestamp_field",
-    "tiebreaker_field",
-    "event_category_override",
-    "building_block_type",
-)
+# Fields of the deployed rule body left out of the test rule: connectors,
+# exception lists and response actions do not exist in a throwaway space.
+_DROPPED_RULE_FIELDS = ("actions", "exceptions_list", "response_actions", "throttle")
 
 # Statuses of execution_summary.last_execution that end the wait.
 _FAILED_STATUSES = frozenset({"failed", "partial failure"})
@@ -79,8 +66,9 @@ class KibanaBackend(Backend):
     ``DAC_ES_URL``), ``mode`` (``rule`` or ``preview``), ``timeout`` (seconds
     to wait for a rule's first run), ``poll_interval`` (seconds between
     status reads), ``window_start``/``window_end`` (the rule's ``from`` and
-    ``to``), and for tests ``kibana_factory`` (space id -> client) and
-    ``es_client``.
+    ``to``), ``environment`` (a :class:`dac.deploy.Environment` from
+    dac.toml whose Kibana URL, credentials and TLS settings are used), and
+    for tests ``kibana_factory`` (space id -> client) and ``es_client``.
     """
 
     name = "kibana"
@@ -95,6 +83,7 @@ class KibanaBackend(Backend):
         poll_interval: float = 2.0,
         window_start: str = "now-1d",
         window_end: str = "now+1h",
+        environment: Environment | None = None,
         kibana_factory: Callable[[str], KibanaClient] | None = None,
         es_client: ElasticsearchClient | None = None,
         templates: TemplateSource = schema_templates,
@@ -107,6 +96,8 @@ class KibanaBackend(Backend):
                 f"invalid Kibana backend mode {mode!r}: use rule or preview"
             )
         self.mode = mode
+        if kibana_factory is None and environment is not None:
+            kibana_factory = _kibana_factory_from_environment(environment, kibana_url)
         self._kibana_for = kibana_factory or _kibana_factory_from_env(kibana_url)
         self.kibana = self._kibana_for("default")
         self.es = es_client or ElasticsearchClient(config_from_env(es_url))
@@ -216,13 +207,16 @@ class KibanaBackend(Backend):
 def kibana_rule_body(rule: Rule, window_start: str, window_end: str) -> dict[str, Any]:
     """Build the Kibana create-rule body that runs ``rule`` once over the test window.
 
-    The rule is enabled, runs every minute and looks back from
-    ``window_start`` to ``window_end``, so events indexed just before are in
-    its first run's window.
+    The body is the one ``dac deploy`` sends (:func:`dac.deploy.to_kibana`)
+    without connectors and exception lists. The rule is enabled, runs every
+    minute and looks back from ``window_start`` to ``window_end``, so events
+    indexed just before are in its first run's window.
     """
-    body = {key: rule.rule[key] for key in _COPIED_RULE_FIELDS if key in rule.rule}
-    body.setdefault("language", "eql")
-    body.setdefault("description", rule.display_name)
+    from dac.deploy import to_kibana
+
+    body = to_kibana(rule, None)
+    for key in _DROPPED_RULE_FIELDS:
+        body.pop(key, None)
     body.update(
         {
             "enabled": True,
@@ -290,6 +284,21 @@ def wait_for_first_run(
                 f"(last status {status!r}); check Kibana's task manager and logs"
             )
         sleep(interval)
+
+
+def _kibana_factory_from_environment(
+    environment: Environment, url: str | None
+) -> Callable[[str], KibanaClient]:
+    """Return a function that builds a client for one space of a dac.toml environment.
+
+    ``url`` (the ``--kibana-url`` flag) replaces the environment's Kibana URL.
+    """
+    target = dataclasses.replace(environment, kibana_url=url) if url else environment
+
+    def for_space(space: str) -> KibanaClient:
+        return target.client(space=space)
+
+    return for_space
 
 
 def _kibana_factory_from_env(url: str | None) -> Callable[[str], KibanaClient]:
