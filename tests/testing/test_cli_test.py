@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from click.testing import CliRunner
 from dac.cli import cli
 
-from .conftest import write_rule
+from .rulefiles import write_rule
 
 PASSING = """
 cases:

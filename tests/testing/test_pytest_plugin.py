@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .conftest import write_rule
+from .rulefiles import write_rule
 
 pytest_plugins = ["pytester"]
 

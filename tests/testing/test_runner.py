@@ -9,7 +9,7 @@ from dac.testing import get_backend, load_rule_cases, run_cases
 from dac.testing.backend import EmbeddedBackend, sort_by_time
 from dac.testing.indexes import data_stream_of, index_filter, timestamp_millis
 
-from .conftest import SEQUENCE_QUERY, write_rule
+from .rulefiles import SEQUENCE_QUERY, write_rule
 
 SHELL_CASES = """
 cases:
