@@ -253,3 +253,26 @@ def test_cli_bad_ref(change_repo: GitRepo):
     assert result.exit_code == 2
     assert "git revision 'no-such-branch' not found" in result.output
     assert "Traceback" not in result.output
+
+
+def lock_text(version: int) -> str:
+    entry = {"version": version, "sha256": "0" * 64}
+    return json.dumps({ID_ALPHA: entry})
+
+
+def test_review_version_from_lock(git_repo: GitRepo):
+    # Rules without [rule] version take it from version.lock.json.
+    unversioned = rule_text(ID_ALPHA, "Alpha", "alpha.exe").replace("version = 1\n", "")
+    git_repo.write_rule("alpha", unversioned, cases_text("alpha.exe"))
+    git_repo.write("version.lock.json", lock_text(3))
+    git_repo.commit("base")
+    git_repo.write_rule("alpha", unversioned.replace("Detects", "Finds"), None)
+    git_repo.write("version.lock.json", lock_text(4))
+    git_repo.commit("bump through the lock")
+
+    review = build_review(git_repo.root, "HEAD~1", "HEAD")
+    alpha = by_id(review)[ID_ALPHA]
+
+    assert alpha.version_base == 3
+    assert alpha.version_head == 4
+    assert alpha.version_bumped is True

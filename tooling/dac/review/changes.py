@@ -170,10 +170,10 @@ def _compare_facts(
 ) -> None:
     base_rule = base.rule if base is not None else None
     head_rule = head.rule if head is not None else None
-    if base_rule is not None:
-        change.version_base = rule_version(base_rule)
-    if head_rule is not None:
-        change.version_head = rule_version(head_rule)
+    if base is not None and base_rule is not None:
+        change.version_base = base.version or rule_version(base_rule)
+    if head is not None and head_rule is not None:
+        change.version_head = head.version or rule_version(head_rule)
 
     base_fields = (query_fields(base_rule) if base_rule else None) or set()
     head_fields = (query_fields(head_rule) if head_rule else None) or set()

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dac.deploy.versions import LOCK_FILE, VersionLock, effective_version
 from dac.review import gitrev
 from dac.review.changes import RuleChange, compare_rulesets, coverage_delta
 from dac.review.checks import (
@@ -115,7 +116,7 @@ def build_review(
         if head is None:
             head_root = repo
             files = gitrev.list_worktree_files(repo, rules_dir)
-            head_entries = load_ruleset(head_root, files)
+            head_entries = _with_versions(load_ruleset(head_root, files), repo)
         else:
             head_root = Path(temp) / "head"
             head_entries = _load_revision(repo, head_commit, rules_dir, head_root)
@@ -144,12 +145,23 @@ def _load_revision(
     repo: Path, commit: str, rules_dir: str, root: Path
 ) -> dict[str, RuleEntry]:
     root.mkdir(parents=True)
+    if gitrev.path_exists(repo, commit, LOCK_FILE):
+        gitrev.materialize(repo, commit, LOCK_FILE, root)
     if not gitrev.path_exists(repo, commit, rules_dir):
         log.info("%s does not exist at %s", rules_dir, commit[:12])
         return {}
     gitrev.materialize(repo, commit, rules_dir, root)
     files = gitrev.list_files(repo, commit, rules_dir)
-    return load_ruleset(root, files)
+    return _with_versions(load_ruleset(root, files), root)
+
+
+def _with_versions(entries: dict[str, RuleEntry], root: Path) -> dict[str, RuleEntry]:
+    """Set each rule's deployed version from its TOML or the revision's lock file."""
+    lock = VersionLock.load(root / LOCK_FILE)
+    for entry in entries.values():
+        if entry.rule is not None:
+            entry.version = effective_version(entry.rule, lock)
+    return entries
 
 
 def _check_head(

@@ -23,6 +23,8 @@ class RuleEntry:
     rule: Rule | None = None
     error: RuleLoadError | None = None
     companions: dict[str, str] = field(default_factory=dict)
+    # The version deploy would send (TOML, else version lock, else 1).
+    version: int | None = None
 
     @property
     def key(self) -> str:
