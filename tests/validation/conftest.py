@@ -50,7 +50,7 @@ reference = "https://attack.mitre.org/tactics/TA0002/"
 """
 
 # Line numbers in VALID_RULE, for assertions.
-QUERY_FIRST_LINE = 22
+QUERY_FIRST_LINE = 20
 
 
 def make_rule(*replacements: tuple[str, str], query: str | None = None) -> Rule:

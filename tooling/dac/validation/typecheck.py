@@ -59,8 +59,12 @@ class TypeChecker:
         elif isinstance(node, ast.Comparison):
             yield from self._check_pair(node, node.left, node.right, node.op)
         elif isinstance(node, ast.In):
+            # One finding per In node: the first option of a mismatched type.
             for option in node.options:
-                yield from self._check_pair(node, node.value, option, "in")
+                findings = list(self._check_pair(node, node.value, option, "in"))
+                if findings:
+                    yield findings[0]
+                    break
         elif isinstance(node, ast.Match):
             yield from self._expect(node.value, "string", f"operator '{_op(node)}'")
         elif isinstance(node, ast.Arithmetic):
