@@ -112,7 +112,8 @@ def render_summary(review: Review) -> str:
         lines += [
             "",
             f"{len(summary['version_not_bumped'])} changed rules keep their "
-            "version; raise `version` in `[rule]` so Kibana installs the update.",
+            "version; run `dac version bump` so that deployed revisions can be "
+            "told apart.",
         ]
     if not review.changes:
         return "\n".join([*lines, "", "No rule files changed."])
