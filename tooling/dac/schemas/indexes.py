@@ -69,8 +69,9 @@ class IndexSchema:
     schema (None when no pattern covers one). ``unknown`` lists patterns that
     cover no data stream with a schema, or also cover some without one:
     validation warns about unknown fields there instead of rejecting them.
-    ``categories`` are the covered streams' ``event.category`` values; empty
-    means any category can occur.
+    ``categories`` are the covered streams' ``event.category`` values. It is
+    empty, meaning any category, when a pattern is unknown or a covered
+    stream allows any category.
     """
 
     table: FieldTable | None
