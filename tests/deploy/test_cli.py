@@ -48,7 +48,7 @@ def test_plan_detailed_exitcode(repo):
     assert run(*args, "--detailed-exitcode").exit_code == 0
 
 
-def test_deploy_without_tty_refuses(repo, kibana):
+def test_deploy_without_tty_applies_nothing(repo, kibana):
     result = run("deploy", "--env", "test", "--config", str(repo.config_path))
     assert result.exit_code == 2
     assert "rerun with --yes" in result.output
@@ -136,7 +136,7 @@ def test_export_then_plan_shows_no_change(repo, kibana, tmp_path):
     }
 
 
-def test_export_refuses_to_overwrite(repo, kibana):
+def test_export_keeps_existing_files(repo, kibana):
     run("deploy", "--env", "test", "--config", str(repo.config_path), "--yes")
     args = ["export", "--env", "test", "--config", str(repo.config_path)]
     run(*args, "--out", str(repo.root / "out"))

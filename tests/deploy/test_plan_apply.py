@@ -130,13 +130,13 @@ def test_duplicate_rule_id_stops_plan(repo, client):
         plan_for(repo, client)
 
 
-def test_prune_refused_when_repository_selects_nothing(repo, client, kibana):
+def test_prune_rejected_for_empty_selection(repo, client, kibana):
     deploy(repo, client)
     repo.write_config(rules_table='maturity = ["beta"]')
     for path in repo.rules_dir.iterdir():
         path.unlink()
     plan = plan_for(repo, client)
-    with pytest.raises(PlanError, match="refusing to prune all 3"):
+    with pytest.raises(PlanError, match="would delete all 3 managed rules"):
         apply_plan(plan, client, "managed-by:dac", prune=True)
     assert len(kibana.rules()) == 3
 

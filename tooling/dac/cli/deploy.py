@@ -64,8 +64,9 @@ def command(env_name: str, config_path: str, fmt: str, prune: bool, yes: bool) -
         if not yes:
             if not sys.stdin.isatty():
                 click.echo(
-                    "error: refusing to apply without confirmation: stdin is not a "
-                    "terminal; rerun with --yes to apply non-interactively",
+                    "error: nothing applied: confirmation is required but stdin "
+                    "is not a terminal; rerun with --yes to apply "
+                    "non-interactively",
                     err=True,
                 )
                 raise SystemExit(2)

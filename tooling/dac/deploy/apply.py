@@ -65,9 +65,9 @@ def apply_plan(
     deletions = plan.by_action("delete")
     if prune and deletions and len(deletions) == len(plan.changes):
         raise PlanError(
-            f"refusing to prune all {len(deletions)} managed rules of "
-            f"{plan.environment}: no repository rule was selected; check "
-            "rules.paths and the filters in the config"
+            f"--prune rejected: it would delete all {len(deletions)} managed "
+            f"rules of {plan.environment} because no repository rule was "
+            "selected; check rules.paths and the filters in the config"
         )
     results: list[ApplyResult] = []
     for change in plan.by_action("create"):
