@@ -331,3 +331,25 @@ def test_deploy_config_accepts_nightly_table(tmp_path: Path):
 
     assert "local" in loaded.environments
     assert len(datasets_from_config(config)) == 2
+
+
+def test_summary_without_benign_dataset(nightly_dir: Path):
+    result = CliRunner().invoke(
+        cli,
+        [
+            "nightly",
+            str(nightly_dir / "detections"),
+            "--no-baseline",
+            "--config",
+            str(nightly_dir / "dac.toml"),
+            "--history",
+            str(nightly_dir / "history.jsonl"),
+            "--reports-dir",
+            str(nightly_dir / "reports"),
+        ],
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "no benign dataset was replayed" in result.output
+    [run] = read_history(nightly_dir / "history.jsonl")
+    assert "baseline_alerts" not in run["rules"][ID_ALPHA]

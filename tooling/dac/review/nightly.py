@@ -193,6 +193,7 @@ def build_record(
         "commit": commit,
         "backends": sorted(results),
         "datasets": sorted(dataset_alerts),
+        "benign_datasets": sorted(benign),
         "rules": rules_record,
         "regressions": [],
     }

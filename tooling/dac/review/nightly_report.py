@@ -37,13 +37,17 @@ def summaries_from_record(
 def render_summary(record: dict[str, Any], skipped: dict[str, str]) -> str:
     """Render the run as Markdown for a CI job summary."""
     totals = run_totals(record)
+    if record.get("benign_datasets"):
+        noise = f"{totals['noisy']} rules alert on the benign datasets"
+    else:
+        noise = "no benign dataset was replayed"
     lines = [
         "## Nightly detection regression run",
         "",
         f"Run {record['timestamp']} at commit `{record['commit'][:12]}`: "
         f"{totals['passed']} cases passed, {totals['failed']} failed on "
         f"{', '.join(record['backends']) or 'no backend'}; "
-        f"{totals['noisy']} rules alert on the benign baseline; "
+        f"{noise}; "
         f"{totals['regressions']} regressions.",
         "",
     ]
