@@ -15,7 +15,6 @@ Lines and columns are 1-based and count characters.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 from lark import Token
 
@@ -75,34 +74,30 @@ OPERATORS = {
 }
 
 # One alternative per token family. Python's ``re`` takes the first
-# alternative that matches, so each family lists its longer forms first; the
-# families themselves never compete for the same first characters except where
-# the order below encodes ANTLR's longest-match choice (strings before ``?``,
-# numbers before ``.``, comments before ``/``). Every repetition is over
-# mutually exclusive single characters, so matching stays linear.
+# alternative that matches, not the longest, so where two families can start
+# with the same character the one ANTLR's longest match picks comes first:
+# raw strings before strings, ``?"`` strings, comments and numbers before the
+# operators ``?``, ``/`` and ``.``. Names come early because they are the most
+# common token. Every repetition is over mutually exclusive single characters,
+# so matching stays linear in the text length.
 _TOKEN_PATTERN = re.compile(
     r"""
     (?P<WS>[ \r\n\t]+)
-  | (?P<LINE_COMMENT>//[^\r\n]*)
-  | (?P<BLOCK_COMMENT>/\*)
+  | (?P<NAME>[A-Za-z_@][A-Za-z0-9_]*~?)
   | (?P<RAW_STRING>\"\"\"[^\r\n]*?\"\"\"\"?\"?)
   | (?P<STRING>\"(?:\\[btnfr"'\\]|\\u\{[0-9A-Fa-f]+\}|[^\r\n"\\])*\")
+  | (?P<NUMBER>(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
+  | (?P<LINE_COMMENT>//[^\r\n]*)
+  | (?P<BLOCK_COMMENT>/\*)
   | (?P<SINGLE_QUOTED>'(?:\\[btnfr"'\\]|[^\r\n'\\])*')
   | (?P<QUESTION_STRING>\?\"(?:\\\"|[^"\r\n])*\"|\?'(?:\\'|[^'\r\n])*')
   | (?P<QUOTED_IDENTIFIER>`(?:[^`]|``)*`)
-  | (?P<NUMBER>(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
-  | (?P<TILDE_IDENTIFIER>[A-Za-z][A-Za-z0-9_]*~)
-  | (?P<IDENTIFIER>[A-Za-z_@][A-Za-z0-9_]*)
   | (?P<OPERATOR>!\[|!=|==|<=|>=|[=<>:+\-*/%.,\[\]()|?])
     """,
     re.VERBOSE,
 )
 
 _BLOCK_DELIMITER = re.compile(r"/\*|\*/")
-
-# Token families whose text becomes a STRING token; the builder decodes the
-# text and rejects the quoting styles Elasticsearch no longer accepts.
-_STRING_FAMILIES = ("RAW_STRING", "STRING", "SINGLE_QUOTED", "QUESTION_STRING")
 
 
 def tokenize(text: str) -> list[Token]:
@@ -111,17 +106,23 @@ def tokenize(text: str) -> list[Token]:
     Raise EqlSyntaxError at the first character that starts no token, as
     ANTLR's lexer does with a "token recognition error".
     """
-    tokens = list(_scan(text))
+    tokens = _scan(text)
     _mark_index_brackets(tokens)
     return tokens
 
 
-def _scan(text: str) -> Iterator[Token]:
+def _scan(text: str) -> list[Token]:
+    # This loop runs once per token of every rule query, so it binds lookups
+    # to locals and builds tokens without lark's argument handling.
+    tokens: list[Token] = []
+    append = tokens.append
+    match_at = _TOKEN_PATTERN.match
+    keywords = KEYWORDS
+    operators = OPERATORS
     position = 0
     line = 1
     line_start = 0
     length = len(text)
-    match_at = _TOKEN_PATTERN.match
 
     while position < length:
         match = match_at(text, position)
@@ -130,30 +131,70 @@ def _scan(text: str) -> Iterator[Token]:
 
         family = match.lastgroup
         end = match.end()
-        column = position - line_start + 1
-
-        if family == "BLOCK_COMMENT":
-            end = _block_comment_end(text, position, line, column)
-        elif family not in ("WS", "LINE_COMMENT"):
+        if family == "NAME":
             value = match.group()
-            if family == "IDENTIFIER" or family == "TILDE_IDENTIFIER":
-                kind = KEYWORDS.get(value, family)
-            elif family == "OPERATOR":
-                kind = OPERATORS[value]
-            elif family == "NUMBER":
-                kind = "INTEGER_VALUE" if value.isdigit() else "DECIMAL_VALUE"
-            elif family in _STRING_FAMILIES:
-                kind = "STRING"
-            else:
-                kind = family
-            yield Token(kind, value, position, line, column, end_pos=end)
+            if value[-1] == "~" and value[0] in "_@":
+                # ANTLR's TILDE_IDENTIFIER must start with a letter, so the
+                # name ends before the "~", which then matches nothing.
+                value = value[:-1]
+                end -= 1
+            kind = keywords.get(value)
+            if kind is None:
+                kind = "TILDE_IDENTIFIER" if value[-1] == "~" else "IDENTIFIER"
+        elif family == "OPERATOR":
+            value = match.group()
+            kind = operators[value]
+        elif family == "WS":
+            newlines = text.count("\n", position, end)
+            if newlines:
+                line += newlines
+                line_start = text.rindex("\n", position, end) + 1
+            position = end
+            continue
+        elif family == "NUMBER":
+            value = match.group()
+            kind = "INTEGER_VALUE" if value.isdigit() else "DECIMAL_VALUE"
+        elif family == "LINE_COMMENT":
+            position = end
+            continue
+        elif family == "BLOCK_COMMENT":
+            column = position - line_start + 1
+            end = _block_comment_end(text, position, line, column)
+            newlines = text.count("\n", position, end)
+            if newlines:
+                line += newlines
+                line_start = text.rindex("\n", position, end) + 1
+            position = end
+            continue
+        else:
+            value = match.group()
+            kind = "QUOTED_IDENTIFIER" if family == "QUOTED_IDENTIFIER" else "STRING"
 
-        # Whitespace, comments and backquoted names may span lines.
-        newlines = text.count("\n", position, end)
-        if newlines:
-            line += newlines
-            line_start = text.rindex("\n", position, end) + 1
+        append(_new_token(kind, value, position, line, position - line_start + 1, end))
+        if family == "QUOTED_IDENTIFIER":
+            # Only backquoted names, whitespace and comments span lines.
+            newlines = value.count("\n")
+            if newlines:
+                line += newlines
+                line_start = text.rindex("\n", position, end) + 1
         position = end
+
+    return tokens
+
+
+def _new_token(
+    kind: str, value: str, start: int, line: int, column: int, end: int
+) -> Token:
+    token = str.__new__(Token, value)
+    token.type = kind
+    token.value = value
+    token.start_pos = start
+    token.line = line
+    token.column = column
+    token.end_line = None
+    token.end_column = None
+    token.end_pos = end
+    return token
 
 
 def _block_comment_end(text: str, start: int, line: int, column: int) -> int:
