@@ -36,6 +36,8 @@ class ElasticsearchBackend(Backend):
     search), ``window_start``/``window_end`` (date math bounds of the
     timestamp range filter) and ``keep_data`` (leave the data streams for
     inspection). Credentials come from the ``DAC_ES_*`` environment variables.
+    Options meant for other backends (such as ``kibana_url``) are ignored, so
+    one option set can serve every backend.
     """
 
     name = "elasticsearch"

@@ -69,6 +69,7 @@ class KibanaBackend(Backend):
     ``to``), ``environment`` (a :class:`dac.deploy.Environment` from
     dac.toml whose Kibana URL, credentials and TLS settings are used), and
     for tests ``kibana_factory`` (space id -> client) and ``es_client``.
+    Other options are ignored, so one option set can serve every backend.
     """
 
     name = "kibana"
