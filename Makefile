@@ -77,7 +77,7 @@ stack-up:
 stack-down:
 	$(COMPOSE) down -v --remove-orphans
 
-# Rule cases on the real stack. The tests use a stack that already answers
+# Rule cases on the real stack. The tests use a stack that already responds
 # (make stack-up) or start one themselves, and skip with a reason when no
 # Docker engine is available.
 integration: $(STAMP)

@@ -2,8 +2,8 @@
 
 These are test doubles built from the documented request and response
 shapes, not Elasticsearch or Kibana: they evaluate no query. Each runs an
-HTTP server on 127.0.0.1 in a thread, records every request, and answers
-searches with responses the test scripts. What they enforce:
+HTTP server on 127.0.0.1 in a thread, records every request, and responds
+to searches with responses the test scripts. What they enforce:
 
 Elasticsearch double
 - an ``Authorization`` header (Basic or ApiKey) on every request, else 401
@@ -147,7 +147,7 @@ class _Server:
 class ElasticsearchDouble(_Server):
     """Elasticsearch double; see the module docstring for what it enforces.
 
-    ``eql_response`` builds the ``_eql/search`` answer from the ``_id`` list
+    ``eql_response`` builds the ``_eql/search`` response from the ``_id`` list
     of the documents indexed so far. ``bulk_failures`` maps an ``_id`` to the
     error that its ``create`` item reports.
     """

@@ -38,7 +38,7 @@ def test_engine_down_reported(only_fake_path):
     problem = docker_problem()
 
     assert problem is not None
-    assert problem.startswith("no Docker engine answers")
+    assert problem.startswith("no Docker engine responds")
     assert "Cannot connect to the Docker daemon" in problem
 
 

@@ -1,10 +1,10 @@
 """Fixtures for the integration tests: Elasticsearch and Kibana from docker-compose.yml.
 
-A test session uses a stack that already answers at ``DAC_ES_URL`` (default
+A test session uses a stack that already responds at ``DAC_ES_URL`` (default
 http://127.0.0.1:9200), for example one started by ``make stack-up`` or by
 CI. Otherwise it starts docker-compose.yml once through pytest-docker and
 removes it at the end. When neither works, because no Docker engine
-answers or the Compose plugin is missing, every integration test is skipped
+responds or the Compose plugin is missing, every integration test is skipped
 with that reason.
 
 Fixtures for other test modules:
@@ -45,7 +45,7 @@ STARTUP_TIMEOUT = 600.0
 
 @dataclass(frozen=True)
 class Stack:
-    """Where the running stack answers and how to log in."""
+    """The running stack's URLs and login."""
 
     elasticsearch_url: str
     kibana_url: str
@@ -93,7 +93,7 @@ def stack(request: pytest.FixtureRequest) -> Stack:
         problem = docker_problem()
         if problem is not None:
             pytest.skip(
-                f"integration tests need Elasticsearch and Kibana: nothing answers "
+                f"integration tests need Elasticsearch and Kibana: nothing responds "
                 f"at {found.elasticsearch_url} and {problem}; run them where Docker "
                 "runs (make integration)"
             )
@@ -122,7 +122,7 @@ def kibana_url(stack: Stack) -> str:
     auth = (stack.username, stack.password)
     if not kibana_ready(stack.kibana_url, auth):
         pytest.fail(
-            f"Elasticsearch answers but Kibana at {stack.kibana_url} is not "
+            f"Elasticsearch responds but Kibana at {stack.kibana_url} is not "
             "available; check `docker compose logs kibana`"
         )
     return stack.kibana_url

@@ -19,7 +19,7 @@ def docker_problem() -> str | None:
     checks = (
         (
             ["docker", "info", "--format", "{{.ServerVersion}}"],
-            "no Docker engine answers",
+            "no Docker engine responds",
         ),
         (["docker", "compose", "version"], "the Docker Compose v2 plugin is missing"),
     )
@@ -38,7 +38,7 @@ def docker_problem() -> str | None:
 
 
 def elasticsearch_ready(url: str, auth: tuple[str, str]) -> bool:
-    """Return True when the cluster answers with at least yellow health."""
+    """Return True when the cluster responds with at least yellow health."""
     try:
         response = requests.get(
             f"{url}/_cluster/health",
