@@ -29,7 +29,7 @@ CASES = """cases:
 
 
 def first_event_of_single_event_case(ids):
-    """Elasticsearch's answer as scripted: a hit for a one-event case only."""
+    """Return the scripted Elasticsearch response: a hit for a one-event case only."""
     if len(ids) != 1:
         response = load_fixture("eql_events_response.json", {})
         response["hits"] = {"total": {"value": 0, "relation": "eq"}, "events": []}

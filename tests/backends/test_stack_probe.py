@@ -1,4 +1,4 @@
-"""The integration fixtures' probes: why Docker is unusable, whether services answer."""
+"""Stack probes of the integration fixtures: Docker usable, services responding."""
 
 from __future__ import annotations
 
