@@ -143,3 +143,16 @@ def test_subprocess_prints_no_traceback(tmp_path):
     assert "Traceback" not in result.stderr
     assert "Traceback" not in result.stdout
     assert "rules checked" in result.stdout.splitlines()[-1]
+
+
+def test_missing_attack_table_exits_two(monkeypatch):
+    import dac.schemas
+    from dac.errors import SchemaError
+
+    def fail():
+        raise SchemaError("no attack table in data/")
+
+    monkeypatch.setattr(dac.schemas, "load_attack", fail)
+    result = CliRunner().invoke(cli, ["validate", str(HERE / "valid_rule.toml")])
+    assert result.exit_code == 2
+    assert "cannot load the attack data" in result.output

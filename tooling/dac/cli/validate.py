@@ -39,7 +39,7 @@ def command(
 
     PATHS are rule files or directories searched for *.toml (default:
     detections/). Exit status: 0 without errors, 1 with errors, 2 when a
-    path does not exist.
+    path does not exist or shipped data (ATT&CK, field tables) fails to load.
     """
     targets = list(paths) or [Path(DEFAULT_PATH)]
     try:
@@ -51,10 +51,18 @@ def command(
             d for d in report.diagnostics if not d.code.startswith(ignored)
         ]
 
+    for name, message in report.load_errors.items():
+        click.echo(
+            f"error: cannot load the {name} data, so its checks were "
+            f"skipped: {message}",
+            err=True,
+        )
     if output_format == "json":
         click.echo(json.dumps(_to_json(report), indent=2))
     else:
         _print_text(report)
+    if report.load_errors:
+        sys.exit(2)
     sys.exit(1 if report.errors else 0)
 
 

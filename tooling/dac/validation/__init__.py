@@ -64,6 +64,9 @@ class ValidationReport:
     rules: list[Rule] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: int = 0
+    # Data that failed to load (ATT&CK table, index schemas, EQL parser),
+    # keyed by name; the checks that need it were skipped.
+    load_errors: dict[str, str] = field(default_factory=dict)
 
     @property
     def errors(self) -> int:
@@ -103,6 +106,7 @@ def validate_paths(
     are still validated. Raises ``FileNotFoundError`` for a path that does
     not exist.
     """
+    context = context or ValidationContext()
     report = ValidationReport()
     load_diagnostics: list[Diagnostic] = []
     for file in discover(paths):
@@ -115,6 +119,7 @@ def validate_paths(
     log.info("loaded %d rules from %d files", len(report.rules), report.files)
     diagnostics = validate_rules(report.rules, context) + load_diagnostics
     report.diagnostics = sorted(diagnostics, key=_place)
+    report.load_errors = dict(context.load_errors)
     log.info(
         "validated %d rules: %d errors, %d warnings",
         len(report.rules),

