@@ -20,7 +20,9 @@ install: $(STAMP)
 
 # The main job on the bundled rules.
 demo: $(STAMP)
-	$(DAC) validate detections/
+	$(DAC) validate detections/ && $(DAC) test detections/ && \
+	$(DAC) replay detections/baseline/windows-endpoint-activity.ndjson \
+	    detections/baseline/windows-sysmon-activity.json --rules detections/ --baseline
 
 # The whole test suite (unit, conformance, bad input, rule cases); integration
 # tests are collected but skip with a reason when no Docker engine answers.

@@ -204,3 +204,24 @@ def test_cli_bad_rule_exit_two(tmp_path):
     result = invoke(log, "--rules", tmp_path / "rules")
     assert result.exit_code == 2
     assert "broken.toml" in result.output
+
+
+def test_shipped_baseline_is_quiet():
+    result = invoke(
+        "detections/baseline/windows-endpoint-activity.ndjson",
+        "detections/baseline/windows-sysmon-activity.json",
+        "--rules",
+        "detections",
+        "--baseline",
+    )
+    assert result.exit_code == 0, result.output
+    assert "460 events, 0 alerts" in result.output
+
+
+def test_baseline_generator_is_deterministic(tmp_path):
+    from dac.replay.baseline import write_baseline
+
+    for path in write_baseline(tmp_path):
+        shipped = f"detections/baseline/{path.name}"
+        with open(shipped, encoding="utf-8") as stream:
+            assert path.read_text(encoding="utf-8") == stream.read()

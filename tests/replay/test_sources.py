@@ -327,3 +327,46 @@ def test_empty_evtx_file(tmp_path):
     with pytest.raises(ReplayInputError) as info:
         list(iter_documents(path))
     assert str(path) in str(info.value)
+
+
+def test_merge_by_time_interleaves_files(tmp_path):
+    from dac.replay import merge_by_time
+
+    first = write_lines(
+        tmp_path / "a.ndjson",
+        [
+            {"@timestamp": "2025-01-01T00:00:01Z", "n": 1},
+            {"@timestamp": "2025-01-01T00:00:03Z", "n": 3},
+        ],
+    )
+    second = write_lines(
+        tmp_path / "b.ndjson",
+        [
+            {"@timestamp": "2025-01-01T00:00:02Z", "n": 2},
+            {"@timestamp": "2025-01-01T00:00:04Z", "n": 4},
+        ],
+    )
+    merged = merge_by_time([iter_documents(first), iter_documents(second)])
+    assert [d["n"] for d in merged] == [1, 2, 3, 4]
+
+
+def test_merge_by_ingest_time(tmp_path):
+    from dac.replay import merge_by_time
+
+    first = write_lines(
+        tmp_path / "a.ndjson",
+        [
+            {
+                "@timestamp": "2025-01-01T00:00:09Z",
+                "event": {"ingested": "2025-01-01T00:00:01Z"},
+                "n": 1,
+            }
+        ],
+    )
+    second = write_lines(
+        tmp_path / "b.ndjson", [{"event": {"ingested": "2025-01-01T00:00:02Z"}, "n": 2}]
+    )
+    merged = merge_by_time(
+        [iter_documents(second), iter_documents(first)], "event.ingested"
+    )
+    assert [d["n"] for d in merged] == [1, 2]

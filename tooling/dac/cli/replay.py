@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 import click
 
 from dac.errors import DacError
-from dac.replay import iter_documents, replay
+from dac.replay import iter_documents, merge_by_time, replay
 from dac.replay.runner import ReplayResult
 from dac.rules import load_rules
 
@@ -48,7 +48,8 @@ def command(
 ) -> None:
     """Run rules over recorded logs: ECS NDJSON, Windows JSON or .evtx.
 
-    Each FILE is read as a stream, so large exports need little memory.
+    Each FILE is read as a stream, so large exports need little memory;
+    each must be in time order, and several files are merged by @timestamp.
     Exit status: 0 (with --baseline: no alert above low severity), 1 when
     --baseline finds noisy rules, 2 for a missing path, an unreadable rule
     or a malformed input file (the message names the file and line).
@@ -65,7 +66,12 @@ def command(
         sys.exit(2)
     rules = [rule for rule in rules if rule.language == "eql" and rule.query]
 
-    documents = itertools.chain.from_iterable(iter_documents(f) for f in files)
+    # Files are merged by time, so a sequence may span them. The merge uses
+    # the timestamp field most rules use (Elastic's rules mostly set
+    # timestamp_override = event.ingested).
+    fields = Counter(rule.timestamp_override or "@timestamp" for rule in rules)
+    timestamp_field = fields.most_common(1)[0][0] if fields else "@timestamp"
+    documents = merge_by_time((iter_documents(path) for path in files), timestamp_field)
     try:
         result = replay(rules, documents)
     except DacError as exc:

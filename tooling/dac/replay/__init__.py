@@ -6,13 +6,19 @@ runs many rules over that stream in one pass.
 """
 
 from dac.replay.runner import ReplayAlert, ReplayResult, replay
-from dac.replay.sources import ReplayInputError, iter_documents, normalize
+from dac.replay.sources import (
+    ReplayInputError,
+    iter_documents,
+    merge_by_time,
+    normalize,
+)
 
 __all__ = [
     "ReplayAlert",
     "ReplayInputError",
     "ReplayResult",
     "iter_documents",
+    "merge_by_time",
     "normalize",
     "replay",
 ]

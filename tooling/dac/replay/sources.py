@@ -16,15 +16,18 @@ yields one document at a time, so memory does not grow with the file.
 
 from __future__ import annotations
 
+import heapq
 import json
 import logging
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from dac.errors import DacError
+from dac.events.fields import get_path
 from dac.replay.windows import WindowsRecord, to_ecs
+from dac.testing.indexes import timestamp_millis
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +76,23 @@ def iter_documents(path: str | Path) -> Iterator[dict[str, Any]]:
                 yield from _read_ndjson(stream, path)
     except OSError as exc:
         raise ReplayInputError(f"cannot read file: {exc.strerror}", str(path)) from exc
+
+
+def merge_by_time(
+    streams: Iterable[Iterator[dict[str, Any]]],
+    timestamp_field: str = "@timestamp",
+) -> Iterator[dict[str, Any]]:
+    """Interleave document streams by ``timestamp_field``, reading each lazily.
+
+    Each stream must already be in time order, as exports sorted by time
+    are. Documents without a readable timestamp sort first.
+    """
+
+    def key(document: dict[str, Any]) -> float:
+        millis = timestamp_millis(get_path(document, timestamp_field))
+        return float("-inf") if millis is None else millis
+
+    return heapq.merge(*streams, key=key)
 
 
 def _first_byte(stream: Any) -> bytes:
