@@ -353,3 +353,21 @@ def test_summary_without_benign_dataset(nightly_dir: Path):
     assert "no benign dataset was replayed" in result.output
     [run] = read_history(nightly_dir / "history.jsonl")
     assert "baseline_alerts" not in run["rules"][ID_ALPHA]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{"rules": {"r": "not an object"}}',
+        '{"rules": {"r": {"backends": []}}}',
+        '{"rules": {"r": {"backends": {"embedded": {"passed": "2"}}}}}',
+        '{"rules": {"r": {"backends": {"embedded": {"cases": {"c": "yes"}}}}}}',
+        '{"rules": {"r": {"baseline_alerts": -1}}}',
+        '{"rules": {}, "regressions": "none"}',
+    ],
+)
+def test_history_skips_malformed_record(tmp_path: Path, line: str):
+    path = tmp_path / "history.jsonl"
+    path.write_text(line + "\n")
+
+    assert read_history(path) == []

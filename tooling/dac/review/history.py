@@ -45,11 +45,51 @@ def read_history(path: Path) -> list[dict[str, Any]]:
         except json.JSONDecodeError as exc:
             log.warning("%s:%d: skipping invalid JSON line: %s", path, number, exc.msg)
             continue
-        if not isinstance(run, dict) or not isinstance(run.get("rules"), dict):
+        if not is_run_record(run):
             log.warning("%s:%d: skipping line that is not a run record", path, number)
             continue
         runs.append(run)
     return runs
+
+
+def is_run_record(run: Any) -> bool:
+    """Check the shape that regression detection and the reports read.
+
+    A run is an object whose ``rules`` maps rule ids to objects, each with an
+    optional ``backends`` object of result objects whose ``cases`` map case
+    names to booleans, and whose counts are integers.
+    """
+    if not isinstance(run, dict) or not isinstance(run.get("rules"), dict):
+        return False
+    if not isinstance(run.get("regressions", []), list):
+        return False
+    for rule in run["rules"].values():
+        if not isinstance(rule, dict):
+            return False
+        if not _is_count(rule.get("baseline_alerts", 0)):
+            return False
+        backends = rule.get("backends", {})
+        if not isinstance(backends, dict):
+            return False
+        for result in backends.values():
+            if not _is_backend_result(result):
+                return False
+    return True
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and value >= 0
+
+
+def _is_backend_result(result: Any) -> bool:
+    if not isinstance(result, dict):
+        return False
+    if not all(_is_count(result.get(key, 0)) for key in ("passed", "failed")):
+        return False
+    cases = result.get("cases", {})
+    if not isinstance(cases, dict):
+        return False
+    return all(isinstance(passed, bool) for passed in cases.values())
 
 
 def append_run(path: Path, run: dict[str, Any]) -> None:
