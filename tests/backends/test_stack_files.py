@@ -35,11 +35,9 @@ def test_ports_bound_to_loopback(service):
 def test_images_pinned_to_9x(service):
     image = compose()["services"][service]["image"]
 
-    tag = (
-        default_of(image.rsplit(":", 1)[1])
-        if "${" not in image
-        else (DEFAULT.search(image).group(2))
-    )
+    match = DEFAULT.search(image)
+    tag = match.group(2) if match else image.rsplit(":", 1)[1]
+
     assert re.fullmatch(r"9\.\d+\.\d+", tag), image
 
 
