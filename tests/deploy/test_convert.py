@@ -121,3 +121,16 @@ def test_kibana_json_round_trips_through_toml():
     assert "interval" not in data["rule"], "defaults are left out of the TOML"
     reloaded = parse_rule(dump_rule(data), "exported.toml")
     assert diff_fields(to_kibana(reloaded, ENVIRONMENT), response) == []
+
+
+def test_type_defaults_follow_kibana():
+    query_rule = parse_rule(
+        rule_toml("r-2", "KQL")
+        .replace('type = "eql"', 'type = "query"')
+        .replace('language = "eql"\n', ""),
+        "kql.toml",
+    )
+    body = to_kibana(query_rule, ENVIRONMENT)
+    assert body["language"] == "kuery"
+    threshold = sample_rule(extra='threshold = { field = "host.name", value = 5 }')
+    assert to_kibana(threshold, ENVIRONMENT)["threshold"]["field"] == ["host.name"]

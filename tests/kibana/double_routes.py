@@ -181,24 +181,8 @@ def _bulk(rules, user, body) -> tuple[int, Any, str]:
                 }
             )
             continue
-        action = body["action"]
-        if action in ("enable", "disable"):
-            updated = store.patch(rule, {"enabled": action == "enable"}, user)
-            rules[rule["rule_id"]] = updated
-            results["updated"].append(updated)
-        elif action == "delete":
-            del rules[rule["rule_id"]]
-            results["deleted"].append(rule)
-        else:
-            copy_body = {k: v for k, v in rule.items() if k not in store.SERVER_FIELDS}
-            copy_body.update(
-                rule_id=str(uuid.uuid4()),
-                name=f"{rule['name']} [Duplicate]",
-                enabled=False,
-            )
-            created = store.materialize(copy_body, user)
-            rules[created["rule_id"]] = created
-            results["created"].append(created)
+        kind, outcome = _bulk_one(rules, user, body["action"], rule)
+        results[kind].append(outcome)
     succeeded = sum(len(v) for v in results.values())
     summary = {
         "failed": len(ids) - succeeded,
@@ -223,6 +207,26 @@ def _bulk(rules, user, body) -> tuple[int, Any, str]:
         {"success": True, "rules_count": len(ids), "attributes": attributes},
         JSON,
     )
+
+
+def _bulk_one(rules, user, action, rule) -> tuple[str, dict[str, Any]]:
+    """Apply one bulk action to one rule; return the result list and the rule."""
+    if action in ("enable", "disable"):
+        updated = store.patch(rule, {"enabled": action == "enable"}, user)
+        rules[rule["rule_id"]] = updated
+        return "updated", updated
+    if action == "delete":
+        del rules[rule["rule_id"]]
+        return "deleted", rule
+    copy_body = {k: v for k, v in rule.items() if k not in store.SERVER_FIELDS}
+    copy_body.update(
+        rule_id=str(uuid.uuid4()),
+        name=f"{rule['name']} [Duplicate]",
+        enabled=False,
+    )
+    created = store.materialize(copy_body, user)
+    rules[created["rule_id"]] = created
+    return "created", created
 
 
 def _export(rules, body) -> tuple[int, Any, str]:

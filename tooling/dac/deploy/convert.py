@@ -46,6 +46,12 @@ KIBANA_DEFAULTS: dict[str, Any] = {
     "setup": "",
 }
 
+# Type-specific defaults from the same Kibana function (setTypeSpecificDefaults).
+KUERY_TYPES = frozenset(
+    {"query", "saved_query", "threshold", "new_terms", "threat_match"}
+)
+DEFAULT_INDICATOR_PATH = "threat.indicator"
+
 # Rule fields of Kibana's create/update API (version 2023-10-31) that a
 # repository rule may set. Other [rule] keys never reach Kibana.
 RULE_FIELDS = frozenset(
@@ -120,8 +126,7 @@ def to_kibana(
             )
     if "version" not in source and version is not None:
         body["version"] = version
-    if body.get("type") == "eql":
-        body.setdefault("language", "eql")
+    _apply_type_defaults(body)
     fields = body.get("investigation_fields")
     if isinstance(fields, list):
         body["investigation_fields"] = {"field_names": fields}
@@ -134,6 +139,27 @@ def to_kibana(
     body["tags"] = tags
     body["tags"].append(hash_tag(content_hash(body)))
     return body
+
+
+def _apply_type_defaults(body: dict[str, Any]) -> None:
+    """Fill in the defaults and normal forms Kibana applies per rule type."""
+    rule_type = body.get("type")
+    if rule_type == "eql":
+        body.setdefault("language", "eql")
+    if rule_type in KUERY_TYPES:
+        body.setdefault("language", "kuery")
+    if rule_type == "query":
+        body.setdefault("query", "")
+    if rule_type == "threat_match":
+        body.setdefault("threat_indicator_path", DEFAULT_INDICATOR_PATH)
+    if rule_type == "machine_learning" and isinstance(
+        body.get("machine_learning_job_id"), str
+    ):
+        body["machine_learning_job_id"] = [body["machine_learning_job_id"]]
+    threshold = body.get("threshold")
+    if isinstance(threshold, dict) and isinstance(threshold.get("field"), str):
+        field = threshold["field"]
+        body["threshold"] = {**threshold, "field": [field] if field else []}
 
 
 def is_hash_tag(tag: Any) -> bool:
@@ -176,6 +202,8 @@ def comparable(rule_json: dict[str, Any]) -> dict[str, Any]:
             {k: v for k, v in item.items() if k != "ecs"}
             for item in view["required_fields"]
         ]
+    # NOTE: Kibana may also fill in an action's ``frequency``; a rule whose
+    # actions omit it would then plan an update on every run.
     if "actions" in view:
         view["actions"] = [
             {k: v for k, v in item.items() if k != "uuid"} for item in view["actions"]

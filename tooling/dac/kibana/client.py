@@ -122,60 +122,71 @@ class KibanaClient:
         Raises a ``dac.kibana.errors.KibanaApiError`` subclass otherwise.
         """
         full_path = self.space_path(path)
-        url = self.base_url + full_path
+        send = {"params": params, "json": json_body, "files": files}
         for attempt in range(self.retry.max_attempts):
             last = attempt + 1 >= self.retry.max_attempts
             try:
-                response = self._session.request(
-                    method,
-                    url,
-                    params=params,
-                    json=json_body,
-                    files=files,
-                    verify=self.verify,
-                    timeout=self.timeout,
-                )
-            except requests.exceptions.SSLError as exc:
-                raise KibanaTLSError(
-                    f"{method} {full_path}: TLS verification with {self.base_url} "
-                    "failed; set ca_bundle to the CA that signed Kibana's "
-                    f"certificate ({_short_reason(exc)})"
-                ) from exc
+                response = self._send(method, full_path, send)
             except (requests.ConnectionError, requests.Timeout) as exc:
-                reason = _short_reason(exc)
+                failure = "timed out" if _is_timeout(exc) else "connection failed"
+                reason = f"{failure} ({_short_reason(exc)})"
                 if last:
                     raise KibanaUnavailableError(
-                        f"{method} {full_path}: cannot reach {self.base_url} after "
-                        f"{attempt + 1} attempts ({reason})"
+                        f"{method} {full_path} to {self.base_url}: {reason} after "
+                        f"{attempt + 1} attempts; check that Kibana is up and "
+                        "kibana_url is right"
                     ) from exc
-                delay = self.retry.delay(attempt)
-                log.warning(
-                    "%s %s: %s; retry %d in %.1fs",
-                    method,
-                    full_path,
-                    reason,
-                    attempt + 1,
-                    delay,
-                )
-                self._sleep(delay)
+                self._wait(method, full_path, reason, attempt, None)
                 continue
 
             status = response.status_code
             if status in RETRY_STATUSES and not last:
-                delay = self.retry.delay(attempt, response.headers.get("Retry-After"))
-                log.warning(
-                    "%s %s: HTTP %d; retry %d in %.1fs",
-                    method,
-                    full_path,
-                    status,
-                    attempt + 1,
-                    delay,
-                )
-                self._sleep(delay)
+                retry_after = response.headers.get("Retry-After")
+                self._wait(method, full_path, f"HTTP {status}", attempt, retry_after)
                 continue
             log.debug("%s %s -> %d", method, full_path, status)
             return self._parse(method, full_path, response, raw, accept_statuses)
         raise AssertionError("unreachable: the loop returns or raises")
+
+    def _send(
+        self, method: str, full_path: str, send: dict[str, Any]
+    ) -> requests.Response:
+        """Send one attempt; a TLS failure is raised at once, never retried."""
+        try:
+            return self._session.request(
+                method,
+                self.base_url + full_path,
+                verify=self.verify,
+                timeout=self.timeout,
+                **send,
+            )
+        except requests.exceptions.SSLError as exc:
+            raise KibanaTLSError(
+                f"{method} {full_path}: TLS verification with {self.base_url} "
+                "failed; set ca_bundle to the CA that signed Kibana's "
+                f"certificate ({_short_reason(exc)})"
+            ) from exc
+
+    def _wait(
+        self,
+        method: str,
+        full_path: str,
+        reason: str,
+        attempt: int,
+        retry_after: str | None,
+    ) -> None:
+        """Log a retry and sleep for the policy's delay."""
+        delay = self.retry.delay(attempt, retry_after)
+        log.warning(
+            "%s %s: %s; retry %d of %d in %.1fs",
+            method,
+            full_path,
+            reason,
+            attempt + 1,
+            self.retry.max_attempts - 1,
+            delay,
+        )
+        self._sleep(delay)
 
     def _parse(
         self,
@@ -378,6 +389,10 @@ def _one_id(rule_id: str | None, id: str | None) -> dict[str, str]:
     return {"rule_id": rule_id} if rule_id is not None else {"id": id}  # type: ignore[dict-item]
 
 
+def _is_timeout(exc: Exception) -> bool:
+    return isinstance(exc, requests.Timeout)
+
+
 def _short_reason(exc: Exception) -> str:
     """Name the failure without the URL that requests embeds in its messages."""
     reason = exc.__class__.__name__
@@ -386,4 +401,3 @@ def _short_reason(exc: Exception) -> str:
     if cause is not None:
         reason = f"{reason}: {cause.__class__.__name__}"
     return reason
-

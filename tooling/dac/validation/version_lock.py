@@ -48,7 +48,9 @@ def check(rule: Rule, context: object = None) -> Iterator[Diagnostic]:
     line = rule.line_of("rule", "version") if "version" in rule.rule else 1
 
     def finding(severity: Severity, code: str, message: str) -> Diagnostic:
-        return Diagnostic(str(rule.path), line, 1, severity, code, message, rule.rule_id)
+        return Diagnostic(
+            str(rule.path), line, 1, severity, code, message, rule.rule_id
+        )
 
     if isinstance(lock, ConfigError):
         yield finding("error", "DAC901", str(lock))
