@@ -295,3 +295,16 @@ def test_documents_without_match_skip_shell():
     alerts = alerts_from_documents(documents, events.get)
 
     assert [alert.events for alert in alerts] == [({"n": 0},)]
+
+
+def test_partial_failure_still_reads_alerts(
+    kibana_double, es_client, rule, events, scripted_alerts, caplog
+):
+    kibana_double.statuses = [
+        {"status": "partial failure", "message": "no index matching winlogbeat-*"}
+    ]
+
+    alerts = make_backend(kibana_double, es_client).run(rule, events)
+
+    assert len(alerts) == 2
+    assert "no index matching winlogbeat-*" in caplog.text

@@ -55,8 +55,11 @@ ENV_KIBANA_CA_BUNDLE = "DAC_KIBANA_CA_BUNDLE"
 # exception lists and response actions do not exist in a throwaway space.
 _DROPPED_RULE_FIELDS = ("actions", "exceptions_list", "response_actions", "throttle")
 
-# Statuses of execution_summary.last_execution that end the wait.
-_FAILED_STATUSES = frozenset({"failed", "partial failure"})
+# execution_summary.last_execution statuses. Kibana reports "partial
+# failure" for warnings after a completed run, for example an index pattern
+# of the rule that matches no index, so its alerts are still read.
+_COMPLETED_STATUSES = frozenset({"succeeded", "partial failure"})
+_FAILED_STATUS = "failed"
 
 
 class KibanaBackend(Backend):
@@ -261,10 +264,11 @@ def wait_for_first_run(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> Mapping[str, Any]:
-    """Poll the rule until its last execution succeeded; return the rule.
+    """Poll the rule until its first run completed; return the rule.
 
-    Raises :class:`KibanaError` with Kibana's message if the run failed or
-    partly failed, and when ``timeout`` seconds pass without a result.
+    A ``partial failure`` counts as completed and its message is logged as a
+    warning. Raises :class:`KibanaError` with Kibana's message if the run
+    failed, and when ``timeout`` seconds pass without a result.
     """
     deadline = clock() + timeout
     status = "none"
@@ -272,9 +276,16 @@ def wait_for_first_run(
         current = read_rule()
         last = (current.get("execution_summary") or {}).get("last_execution") or {}
         status = last.get("status") or "none"
-        if status == "succeeded":
+        if status in _COMPLETED_STATUSES:
+            if status != "succeeded":
+                log.warning(
+                    "rule %s: Kibana's run ended with %s: %s",
+                    rule.display_name,
+                    status,
+                    last.get("message", "no message"),
+                )
             return current
-        if status in _FAILED_STATUSES:
+        if status == _FAILED_STATUS:
             raise KibanaError(
                 f"rule {rule.display_name}: Kibana's run ended with status "
                 f"{status!r}: {last.get('message', 'no message')}"
