@@ -1,0 +1,98 @@
+"""``dac query`` end to end through click."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+from dac.cli import cli
+
+EVENTS = [
+    {"@timestamp": "2023-01-01T00:00:02Z", "event": {"category": ["process"]}, "n": 2},
+    {
+        "_id": "first",
+        "@timestamp": "2023-01-01T00:00:01Z",
+        "event": {"category": ["process"]},
+        "n": 1,
+    },
+]
+
+
+def _run(args: list[str], stdin: str | None = None):
+    return CliRunner().invoke(cli, ["query", *args], input=stdin)
+
+
+def test_query_ndjson_file(tmp_path) -> None:
+    path = tmp_path / "events.ndjson"
+    path.write_text("\n".join(json.dumps(e) for e in EVENTS) + "\n", encoding="utf-8")
+    result = _run(["process where n > 0", str(path), "--schema", "none"])
+    assert result.exit_code == 0
+    ids = [e["_id"] for e in json.loads(result.output)["hits"]["events"]]
+    assert ids == ["first", "0"]
+
+
+def test_query_json_array_stdin_and_size() -> None:
+    result = _run(
+        ["process where n > 0", "-", "--schema", "none", "--size", "1"],
+        json.dumps(EVENTS),
+    )
+    assert result.exit_code == 0
+    assert len(json.loads(result.output)["hits"]["events"]) == 1
+
+
+def test_query_positions_count_across_files(tmp_path) -> None:
+    first = tmp_path / "a.ndjson"
+    second = tmp_path / "b.json"
+    first.write_text(json.dumps(EVENTS[0]) + "\n", encoding="utf-8")
+    second.write_text(
+        json.dumps([{"@timestamp": 5, "event": {"category": ["process"]}, "n": 3}]),
+        encoding="utf-8",
+    )
+    result = _run(["process where n == 3", str(first), str(second), "--schema", "none"])
+    assert json.loads(result.output)["hits"]["events"][0]["_id"] == "1"
+
+
+def test_query_bad_line_names_file_and_line(tmp_path) -> None:
+    path = tmp_path / "bad.ndjson"
+    path.write_text(json.dumps(EVENTS[0]) + "\n{oops\n", encoding="utf-8")
+    result = _run(["any where true", str(path), "--schema", "none"])
+    assert result.exit_code == 2
+    assert f"{path}:2:" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_query_syntax_error_exit_2() -> None:
+    result = _run(["process where n ==", "-", "--schema", "none"], "")
+    assert result.exit_code == 2
+    assert result.output.startswith("query:1:")
+
+
+def test_query_unmapped_field_is_error() -> None:
+    result = _run(
+        ['process where nosuch == "x"', "-", "--schema", "none"], json.dumps(EVENTS)
+    )
+    assert result.exit_code == 2
+    assert "nosuch" in result.output
+
+
+def test_query_optional_unmapped_field_is_null() -> None:
+    result = _run(
+        ["process where ?nosuch == null", "-", "--schema", "none"], json.dumps(EVENTS)
+    )
+    assert result.exit_code == 0
+    assert json.loads(result.output)["hits"]["total"]["value"] == 2
+
+
+def test_query_sequence_with_timestamp_override() -> None:
+    events = [
+        {"@timestamp": 1, "event": {"category": ["process"], "ingested": 9}, "n": 2},
+        {"@timestamp": 2, "event": {"category": ["process"], "ingested": 1}, "n": 1},
+    ]
+    query = "sequence [process where n == 1] [process where n == 2]"
+    result = _run(
+        [query, "-", "--schema", "none", "--timestamp-field", "event.ingested"],
+        json.dumps(events),
+    )
+    assert result.exit_code == 0
+    sequences = json.loads(result.output)["hits"]["sequences"]
+    assert [e["_id"] for e in sequences[0]["events"]] == ["1", "0"]
