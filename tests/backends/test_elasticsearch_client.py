@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 import socket
 
@@ -57,7 +58,9 @@ def test_secret_absent_from_logs_and_repr(es_double, caplog):
     with pytest.raises(ElasticsearchError) as caught:
         client.delete_indexes(["a*"])
 
+    token = base64.b64encode(f"elastic:{TEST_PASSWORD}".encode()).decode()
     assert TEST_PASSWORD not in caplog.text
+    assert token not in caplog.text
     assert TEST_PASSWORD not in repr(client)
     assert TEST_PASSWORD not in repr(config)
     assert TEST_PASSWORD not in str(caught.value)
