@@ -192,3 +192,12 @@ def test_load_valid_file(tmp_path):
     path = tmp_path / "ok.tests.yaml"
     path.write_text(VALID, encoding="utf-8")
     assert len(load_case_file(path).cases) == 3
+
+
+def test_null_index_for_missing_event_step():
+    case_file = parse_case_file(
+        "cases:\n  - {name: a, events: [{}, {}], "
+        "expect: {alert: true, events: [[0, null, 1]]}}\n",
+        "r.tests.yaml",
+    )
+    assert case_file.cases[0].expect.events == ((0, None, 1),)

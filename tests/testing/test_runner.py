@@ -250,3 +250,28 @@ def test_timestamps_sort_across_formats():
     assert ordered == [events[3], events[1], events[0], events[2]]
     assert timestamp_millis("not a date") is None
     assert timestamp_millis(True) is None
+
+
+def test_missing_event_step_is_null(rule_folder):
+    query = (
+        "sequence by process.entity_id with maxspan=1m\n"
+        '  [process where process.name : "cmd.exe"]\n'
+        "  ![network where destination.port == 4444]\n"
+        '  [file where file.extension == "dll"]'
+    )
+    cases = """
+cases:
+  - name: no connection between
+    events:
+      - {at: +0s, process.name: cmd.exe, process.pid: 700}
+      - {at: +5s, category: file, process.pid: 700, file.extension: dll}
+    expect: {alert: true, events: [[0, null, 1]]}
+  - name: connection between
+    events:
+      - {at: +0s, process.name: cmd.exe, process.pid: 700}
+      - {at: +2s, category: network, process.pid: 700, destination.port: 4444}
+      - {at: +5s, category: file, process.pid: 700, file.extension: dll}
+    expect: {alert: false}
+"""
+    results = run(rule_folder, query=query, cases=cases)
+    assert [r.message for r in results if not r.passed] == []

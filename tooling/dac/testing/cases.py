@@ -33,7 +33,11 @@ SUFFIX = ".tests.yaml"
 # Larger files are not hand-written test cases; reading them would only waste memory.
 MAX_CASE_FILE_BYTES = 4 * 1024 * 1024
 
-_EVENT_LIST = {"type": "array", "items": {"type": "integer", "minimum": 0}}
+# An alert's events by index; null stands for a missing-event step (![...]).
+_EVENT_LIST = {
+    "type": "array",
+    "items": {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "null"}]},
+}
 
 CASE_FILE_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -82,12 +86,13 @@ class Expectation:
     """What a case expects: an alert or none, how many, and which events.
 
     ``events`` lists, per expected alert, the indexes of its events in the
-    case, in order (a sequence lists its steps' events).
+    case, in order (a sequence lists its steps' events, None for a missing
+    event step).
     """
 
     alert: bool
     count: int | None = None
-    events: tuple[tuple[int, ...], ...] | None = None
+    events: tuple[tuple[int | None, ...], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -169,7 +174,7 @@ def _case(item: dict[str, Any]) -> Case:
     expect = item["expect"]
     events = expect.get("events")
     if events is not None:
-        if events and all(isinstance(e, int) for e in events):
+        if events and all(not isinstance(e, list) for e in events):
             events = (tuple(events),)
         else:
             events = tuple(tuple(alert) for alert in events)
@@ -214,7 +219,7 @@ def _check_cases(cases: list[Case], path: Path) -> None:
                 )
             for alert in expect.events:
                 for index in alert:
-                    if index >= len(case.events):
+                    if index is not None and index >= len(case.events):
                         raise TestCaseError(
                             f"expect.events names event {index}, but the case has "
                             f"{len(case.events)} events (indexes start at 0)",
