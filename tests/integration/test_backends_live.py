@@ -117,3 +117,21 @@ def test_engines_agree_on_detections(elasticsearch_url, es_auth, monkeypatch):
     )
 
     assert result.exit_code == 0, result.output
+
+
+def test_runs_leave_no_data(
+    es_client, es_backend, kibana_backend, kibana_url, kibana_auth
+):
+    item, case = CASES[0].values
+
+    run_case(item.rule, case, es_backend, item.case_file, base_time=None)
+    run_case(item.rule, case, kibana_backend, item.case_file, base_time=None)
+
+    streams = es_client.request(
+        "GET", "/_data_stream/*-dactest*", params={"expand_wildcards": "all"}
+    )
+    assert streams["data_streams"] == []
+    spaces = KibanaClient(kibana_url, credentials=kibana_auth).request(
+        "GET", "/api/spaces/space"
+    )
+    assert [space["id"] for space in spaces if space["id"].startswith("dactest")] == []
