@@ -7,6 +7,7 @@ import time
 
 import pytest
 import requests
+from dac.errors import ConfigError
 from dac.kibana import (
     API_VERSION,
     Credentials,
@@ -359,7 +360,7 @@ def test_secret_absent_from_repr_and_debug_logs(kibana, caplog):
 
 
 def test_url_with_credentials_rejected():
-    with pytest.raises(ValueError, match="must not contain credentials"):
+    with pytest.raises(ConfigError, match="must not contain credentials"):
         KibanaClient("https://user:pw@kibana.example:5601")
 
 

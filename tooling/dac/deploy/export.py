@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from dac.deploy.config import Environment
+from dac.errors import RuleLoadError
 from dac.importers.kibana_ndjson import ImportReport, rule_from_kibana
 from dac.kibana import KibanaClient
 from dac.rules.dump import write_rule_file
@@ -47,4 +48,6 @@ def export_environment(
                 report.skipped.append(
                     f"{item['rule_id']}: {exc.args[0]} exists; pass --overwrite"
                 )
+            except (RuleLoadError, OSError) as exc:
+                report.skipped.append(f"{item['rule_id']}: {exc}")
     return report

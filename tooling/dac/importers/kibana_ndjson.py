@@ -128,6 +128,9 @@ def import_ndjson(
                 f"line {number}: {exc.args[0]} exists; pass --overwrite to replace it"
             )
             continue
+        except (RuleLoadError, OSError) as exc:
+            report.skipped.append(f"line {number}: rule {item['rule_id']}: {exc}")
+            continue
         report.written.append(written)
         log.info("wrote %s", written)
     return report

@@ -20,6 +20,7 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
+from dac.errors import ConfigError
 from dac.kibana.credentials import Credentials, CredentialsAuth
 from dac.kibana.errors import (
     KibanaResponseError,
@@ -60,10 +61,22 @@ class KibanaClient:
         sleep: Callable[[float], None] = time.sleep,
     ):
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"Kibana URL must be http(s)://host[:port], got {url!r}")
         if parts.username or parts.password:
-            raise ValueError("Kibana URL must not contain credentials")
+            raise ConfigError(
+                "Kibana URL must not contain credentials; configure them as auth"
+            )
+        try:
+            parts.port  # noqa: B018 - raises ValueError on a non-numeric port
+        except ValueError:
+            valid_port = False
+        else:
+            valid_port = True
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or not valid_port
+        ):
+            raise ConfigError(f"Kibana URL must be http(s)://host[:port], got {url!r}")
         self.base_url = url.rstrip("/")
         self.space = space
         self.verify = verify
