@@ -2,8 +2,8 @@
 
 Run ``.venv/bin/python benchmarks/bench_review.py`` to print a Markdown table
 for docs/benchmarks.md. Each step runs ``REPEATS`` times and reports the
-median time; peak memory comes from one extra run under tracemalloc, which
-slows Python down and so is kept out of the timed runs.
+median time. Peak memory comes from one extra run under tracemalloc, which
+slows Python down, so that run is not timed.
 """
 
 from __future__ import annotations
