@@ -15,12 +15,13 @@ several semantic errors the first in the text is reported.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 from lark import Token, Transformer
 
 from dac.eql import ast
-from dac.eql.functions import lookup_function
+from dac.eql.functions import FUNCTIONS, lookup_function
 from dac.eql.literals import decimal_literal, decode_string, integer_literal
 from dac.eql.statements import StatementBuilderMixin
 from dac.errors import EqlSemanticError
@@ -60,7 +61,9 @@ def position(item: Token | ast.Node) -> dict[str, int]:
 class TreeBuilder(StatementBuilderMixin, Transformer):
     """Inline lark transformer that returns ast nodes for each grammar rule.
 
-    Create one per parse: it collects the deferred semantic errors.
+    This class collects deferred semantic errors on the instance, so each
+    instance serves one parse. The parser module subclasses it to keep them
+    per thread instead.
     """
 
     def __init__(self) -> None:
@@ -247,10 +250,6 @@ def _arity_fits(minimum: int, maximum: int | None, count: int) -> bool:
 
 
 def _unknown_function(token: Token, name: str) -> EqlSemanticError:
-    import difflib
-
-    from dac.eql.functions import FUNCTIONS
-
     names = [signature.name for signature in FUNCTIONS.values()]
     close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
     hint = (

@@ -74,12 +74,12 @@ OPERATORS = {
 }
 
 # One alternative per token family. Python's ``re`` takes the first
-# alternative that matches, not the longest, so where two families can start
-# with the same character the one ANTLR's longest match picks comes first:
-# raw strings before strings, ``?"`` strings, comments and numbers before the
-# operators ``?``, ``/`` and ``.``. Names come early because they are the most
-# common token. Every repetition is over mutually exclusive single characters,
-# so matching stays linear in the text length.
+# alternative that matches, not the longest. So where two families can start
+# with the same character, the one that ANTLR's longest match picks comes
+# first: raw strings before strings, then ``?"`` strings, comments and numbers
+# before the operators ``?``, ``/`` and ``.``. Names come early because they
+# are the most common token. Every repetition is over mutually exclusive single
+# characters, so matching stays linear in the text length.
 _TOKEN_PATTERN = re.compile(
     r"""
     (?P<WS>[ \r\n\t]+)
@@ -271,9 +271,9 @@ def _mark_index_brackets(tokens: list[Token]) -> None:
     """Retype ``[`` as INDEX_LB when an integer follows it.
 
     ``field[0]`` (an array index) and ``[process where ...]`` (a sequence
-    step) both open with ``[``. ANTLR tells them apart by looking ahead; an
-    LALR(1) parser cannot, so the lexer does it: a step always starts with an
-    event category, never with an integer.
+    step) both open with ``[``. ANTLR distinguishes them by looking ahead, which
+    an LALR(1) parser cannot do, so the lexer does it. A step always starts
+    with an event category, never with an integer.
     """
     for index in range(len(tokens) - 1):
         token = tokens[index]

@@ -2,9 +2,9 @@
 
 The rules come from Elasticsearch's EQL parser (x-pack/plugin/eql,
 ``AbstractBuilder.unquoteString`` and ``ExpressionBuilder``) and its EQL syntax
-reference: ``"..."`` strings take the escapes ``\\b \\t \\n \\f \\r \\" \\' \\\\``
-and ``\\u{X..}`` with 2 to 8 hex digits; ``\"\"\"...\"\"\"`` strings take no
-escapes; single-quoted strings and ``?"..."`` / ``?'...'`` strings are
+reference. ``"..."`` strings take the escapes ``\\b \\t \\n \\f \\r \\" \\' \\\\``
+and ``\\u{X..}`` with 2 to 8 hex digits. ``\"\"\"...\"\"\"`` strings take no
+escapes. Single-quoted strings and ``?"..."`` or ``?'...'`` strings are
 rejected with a hint.
 """
 

@@ -1,12 +1,15 @@
 """Statement-level rules of the tree builder: queries, sequences, samples, pipes.
 
 The checks follow what Elasticsearch's ``LogicalPlanBuilder`` rejects after
-parsing and what its EQL syntax reference states (8.x/9.x): ``by`` before
-``with`` on a sequence, ``maxspan`` as a positive integer with a unit of ms,
-s, m, h or d, ``runs`` between 1 and 100, the same number of join keys on
-every step, ``with maxspan`` and a positive step whenever a sequence has
-missing events, only ``head`` and ``tail`` pipes with one non-negative integer,
-and no ``join``.
+parsing and what its EQL syntax reference states (8.x/9.x):
+
+- ``by`` comes before ``with`` on a sequence;
+- ``maxspan`` is a positive integer with a unit of ms, s, m, h or d;
+- ``runs`` is from 1 to 100;
+- every step has the same number of join keys;
+- a sequence with missing events has ``with maxspan`` and a positive step;
+- the only pipes are ``head`` and ``tail``, with one non-negative integer;
+- ``join`` is not supported.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 from lark import Token
 
 from dac.eql import ast
+from dac.eql.literals import decode_string
 from dac.errors import EqlSemanticError
 
 TIME_UNITS = ("ms", "s", "m", "h", "d")
@@ -92,8 +96,6 @@ class StatementBuilderMixin:
         if category_token.type == "ANY":
             category = None
         elif category_token.type == "STRING":
-            from dac.eql.literals import decode_string
-
             try:
                 category, _ = decode_string(category_token)
             except EqlSemanticError as error:
@@ -291,6 +293,8 @@ class StatementBuilderMixin:
                 )
             )
         self._check_key_counts(terms)
+        # NOTE: whether Elasticsearch also caps the number of sample filters is
+        # not confirmed from its source; no cap is enforced here.
         if len(terms) < 2:
             self.defer(
                 EqlSemanticError(
@@ -396,6 +400,8 @@ class StatementBuilderMixin:
     def _check_missing_events(
         self, keyword: Token, terms: list, maxspan: ast.TimeSpan | None
     ) -> None:
+        # NOTE: `until` and `with runs` on a missing step are accepted; whether
+        # Elasticsearch rejects them is not confirmed from its source.
         missing = [term for term in terms if term.missing]
         if not missing:
             return

@@ -7,8 +7,8 @@ from lark.exceptions import UnexpectedInput, UnexpectedToken
 
 from dac.errors import EqlError, EqlSyntaxError
 
-# How each terminal reads in a message. Keywords and operators are quoted as
-# written; token classes are described.
+# Display text of each terminal in messages. Keywords and operators are quoted
+# as written, and token classes are described in words.
 _DISPLAY = {
     "IDENTIFIER": "a name",
     "QUOTED_IDENTIFIER": "a `backquoted` name",
@@ -34,7 +34,7 @@ _LITERALS = {
 }  # fmt: skip
 
 # Terminals that can start an operand, and those that can follow one. When an
-# expected set holds most of a group, the message names the group instead.
+# expected set contains most of a group, the message names the group instead.
 _OPERAND_START = frozenset(
     "IDENTIFIER QUOTED_IDENTIFIER TILDE_IDENTIFIER OPTIONAL STRING INTEGER_VALUE "
     "DECIMAL_VALUE TRUE FALSE NULL LP MINUS PLUS NOT".split()
