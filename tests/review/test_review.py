@@ -224,6 +224,8 @@ def test_cli_markdown(change_repo: GitRepo):
     assert "| Rule | Change |" in result.output
     assert result.output.count("<details>") == 4
     assert "1 → 2" in result.output
+    assert "techniques gained: T1204 User Execution;" in result.output
+    assert "techniques lost: T1059 Command and Scripting Interpreter." in result.output
     assert "(not bumped)" in result.output
 
 

@@ -140,9 +140,17 @@ def render_row(change: RuleChange) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+def _technique(review: Review, technique_id: str) -> str:
+    name = review.technique_names.get(technique_id)
+    label = f"{technique_id} {name}" if name else technique_id
+    return escape(label)
+
+
 def _coverage_line(review: Review) -> str:
-    gained = ", ".join(escape(t) for t in review.coverage_gained) or "none"
-    lost = ", ".join(escape(t) for t in review.coverage_lost) or "none"
+    gained = ", ".join(_technique(review, t) for t in review.coverage_gained)
+    lost = ", ".join(_technique(review, t) for t in review.coverage_lost)
+    gained = gained or "none"
+    lost = lost or "none"
     return f"ATT&CK coverage: techniques gained: {gained}; techniques lost: {lost}."
 
 

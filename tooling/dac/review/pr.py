@@ -26,6 +26,7 @@ from dac.review.checks import (
     run_rule_cases,
     validate,
 )
+from dac.review.facts import threat_entries
 from dac.review.ruleset import RuleEntry, load_ruleset
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,8 @@ class Review:
     unchanged: int = 0
     coverage_gained: list[str] = field(default_factory=list)
     coverage_lost: list[str] = field(default_factory=list)
+    # Technique id -> name, from the ATT&CK table, else from the rules.
+    technique_names: dict[str, str] = field(default_factory=dict)
 
     def count(self, kind: str) -> int:
         """Count the rules with change ``kind`` (added, changed or removed)."""
@@ -128,6 +131,9 @@ def build_review(
         )
         gained, lost = coverage_delta(base_entries, head_entries)
         review.coverage_gained, review.coverage_lost = gained, lost
+        review.technique_names = _technique_names(
+            [*base_entries.values(), *head_entries.values()]
+        )
         log.info(
             "review %s..%s: %d added, %d changed, %d removed",
             base,
@@ -139,6 +145,23 @@ def build_review(
         _check_head(review.changes, head_entries, validator, runner, backend)
         _check_base(review.changes, base_entries, runner, backend)
     return review
+
+
+def _technique_names(entries: list[RuleEntry]) -> dict[str, str]:
+    """Name every technique the rules map to, preferring the ATT&CK table's name."""
+    from dac.schemas import load_attack
+
+    names: dict[str, str] = {}
+    for entry in entries:
+        if entry.rule is None:
+            continue
+        for threat in threat_entries(entry.rule):
+            if threat.technique_name:
+                names.setdefault(threat.technique_id, threat.technique_name)
+    for technique_id, technique in load_attack().techniques.items():
+        if technique_id in names:
+            names[technique_id] = technique.name
+    return names
 
 
 def _load_revision(
