@@ -212,7 +212,7 @@ def test_bulk_partial_failure_returned(client, kibana):
 
 def test_bulk_concurrency_limit_retried(kibana, sleeps):
     kibana.bulk_slots = __import__("threading").BoundedSemaphore(1)
-    kibana.bulk_slots.acquire()  # another client holds the only slot
+    kibana.bulk_slots.acquire()  # another client takes the only slot
     credentials = Credentials("ApiKey", "test", API_KEY)
     retry = RetryPolicy(max_attempts=3, base_delay=0.01)
     with KibanaClient(

@@ -48,8 +48,8 @@ def command(env_name: str, config_path: str, fmt: str, prune: bool, yes: bool) -
     lock = VersionLock.load(config.version_lock)
     with environment.client() as client:
         plan = build_plan(environment, client, lock=lock)
-        # JSON output is one document (plan and results) printed at the end;
-        # a person confirming still sees the plan, as text on stderr.
+        # JSON output is one document (plan and results) printed at the end.
+        # When deploy asks for confirmation, the plan goes to stderr as text.
         if fmt == "json":
             if not yes:
                 click.echo(render_plan(plan, "text", prune), err=True)

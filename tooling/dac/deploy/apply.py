@@ -2,10 +2,10 @@
 
 Each rule is applied on its own, so one failure does not stop the others,
 and every outcome is returned. Applying the same plan again, or a new plan
-after a failure halfway, converges: a create that finds the rule_id taken
-(409, for example because an earlier attempt timed out after Kibana stored
-it) becomes an update, and a deletion of a rule that is already gone counts
-as done.
+after a failure halfway, converges. A create that finds the rule_id taken
+becomes an update: the 409 may come from an earlier attempt that timed out
+after Kibana stored the rule. A deletion of a rule that is already gone
+counts as done.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ Outcome = Literal["created", "updated", "deleted", "failed", "skipped"]
 
 @dataclass(frozen=True)
 class ApplyResult:
-    """What happened to one rule."""
+    """The outcome of applying one rule's change."""
 
     rule_id: str
     name: str
@@ -58,7 +58,7 @@ def apply_plan(
     """Apply creates and updates, then deletions when ``prune`` is set.
 
     Deletions touch only rules that carry ``managed_tag`` in Kibana. Raises
-    PlanError instead of pruning when the plan holds no repository rule at
+    PlanError instead of pruning when the plan contains no repository rule at
     all, because an empty or misconfigured rule path would otherwise delete
     every managed rule.
     """

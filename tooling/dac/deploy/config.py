@@ -127,7 +127,7 @@ _FIXES = {
 
 @dataclass(frozen=True)
 class RuleSelection:
-    """Which repository rules an environment receives.
+    """The filter that picks the repository rules an environment receives.
 
     A rule is selected when it lies under one of ``paths``, its maturity is
     in ``maturity`` (any maturity when empty), it carries one of ``tags``
@@ -142,7 +142,7 @@ class RuleSelection:
 
 @dataclass(frozen=True)
 class AuthSource:
-    """Where an environment's credential is read from (names, never values)."""
+    """The source of an environment's credential: variable or file names only."""
 
     api_key_env: str | None = None
     api_key_file: Path | None = None

@@ -1,8 +1,8 @@
 """Convert repository rules to Kibana's rule JSON and back, and hash the content.
 
-``to_kibana`` builds the body that deploy sends; ``comparable`` reduces a
+``to_kibana`` builds the body that deploy sends. ``comparable`` reduces a
 body or a Kibana response to the fields the repository owns, so both sides
-of a diff have the same shape; ``content_hash`` hashes that view.
+of a diff have the same shape. ``content_hash`` hashes that view.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ HASH_TAG_PREFIX = "dac-sha256:"
 HASH_TAG_LENGTH = 16
 
 # Defaults Kibana applies when a create or PUT body leaves a field out
-# (apply_rule_defaults.ts in Kibana 8.x/9.x). Making them explicit keeps a
-# plan stable whether the repository writes them or not.
+# (RULE_DEFAULTS in Kibana's apply_rule_defaults.ts on the main branch).
+# Making them explicit keeps a plan stable whether the repository writes
+# them or not.
 KIBANA_DEFAULTS: dict[str, Any] = {
     "interval": "5m",
     "from": "now-6m",
@@ -109,8 +110,9 @@ def to_kibana(
     """Build the Kibana create/update body for ``rule`` in ``environment``.
 
     Repository-only tables (``metadata``, ``transform``...) and unknown
-    ``[rule]`` keys are dropped; Kibana's defaults are filled in; ``version``
-    (when given, for example from the version lock) replaces a missing one.
+    ``[rule]`` keys are dropped, and Kibana's defaults are filled in. A
+    ``version`` argument (for example from the version lock) is used when
+    the rule states none.
     With an environment, ``enabled`` is set from it and the managed tag and
     the content-hash tag are added. Without one (for the version lock), the
     result holds only environment-independent content.

@@ -109,13 +109,13 @@ def _plan_markdown(plan: Plan, prune: bool) -> str:
         summary_line(plan, prune),
         "",
     ]
-    shown = [c for c in plan.changes if c.action != "unchanged" or c.drift]
-    if shown:
+    listed = [c for c in plan.changes if c.action != "unchanged" or c.drift]
+    if listed:
         lines += [
             "| action | rule_id | name | changed fields | notes |",
             "|---|---|---|---|---|",
         ]
-        for change in shown:
+        for change in listed:
             fields = ", ".join(f"`{f}`" for f in change.changed_fields)
             lines.append(
                 f"| {change.action} | `{change.rule_id}` | {_cell(change.name)} "

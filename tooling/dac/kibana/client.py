@@ -2,7 +2,7 @@
 
 Every request carries ``elastic-api-version`` and ``kbn-xsrf``, goes to the
 configured space (``/s/<space>`` prefix unless the space is ``default``),
-verifies TLS unless told not to, has a timeout, and is retried on 429,
+verifies TLS unless verification is turned off, has a timeout, and is retried on 429,
 502, 503, 504 and connection errors (see :mod:`dac.kibana.retry`). Errors are
 :mod:`dac.kibana.errors` classes carrying Kibana's message. Credentials only
 ever travel in the ``Authorization`` header, so logged paths and error texts
@@ -266,8 +266,8 @@ class KibanaClient:
     ) -> Iterator[dict[str, Any]]:
         """Yield every rule matching the KQL ``filter``, page by page.
 
-        Paging is stable only while nobody creates or deletes rules, so a
-        plan reads all pages before anything is applied.
+        Paging is stable only while no rule is created or deleted, so a plan
+        reads all pages before anything is applied.
         """
         page = 1
         while True:

@@ -1,8 +1,8 @@
 """Retry policy for Kibana requests: exponential backoff with full jitter.
 
-Kibana answers 429 when a route's concurrency limit is reached (5 concurrent
-``_bulk_action`` requests per node, 10 previews) and proxies answer
-502/503/504 while Kibana restarts. Those statuses and connection errors are
+Kibana responds with 429 when a route's concurrency limit is reached (5
+concurrent ``_bulk_action`` requests per node, 10 previews), and proxies
+respond with 502/503/504 while Kibana restarts. Those statuses and connection errors are
 retried a bounded number of times. A ``Retry-After`` header, in seconds or as
 an HTTP date, replaces the computed delay, capped so a hostile or broken
 server cannot stall a deploy.

@@ -1,7 +1,7 @@
 """Write rules as TOML in the elastic/detection-rules layout: [metadata] and [rule].
 
-Keys are written sorted, with ``query`` last among the ``[rule]`` values so
-the query closes the table as in detection-rules; strings with line breaks
+Keys are written sorted, with ``query`` last among the ``[rule]`` values, so
+the query closes the table as in detection-rules. Strings with line breaks
 become multi-line strings. Every written document is parsed back and
 compared, so a file that would not load the same is never written.
 """
@@ -64,9 +64,9 @@ def write_rule_file(
 ) -> Path:
     """Write one rule under ``directory`` as ``<name>.toml`` and return the path.
 
-    The name comes from the rule's name (or rule_id). An existing file of a
-    different rule gets a rule_id suffix instead of being replaced; the same
-    rule's file is replaced only with ``overwrite``, otherwise
+    The name comes from the rule's name (or rule_id). When the file exists
+    and contains a different rule, the new file gets a rule_id suffix instead.
+    The same rule's file is replaced only with ``overwrite``. Otherwise
     FileExistsError is raised.
     """
     rule = data.get("rule", {})
