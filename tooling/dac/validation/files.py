@@ -2,7 +2,7 @@
 
 Discovery reports what a plain glob would skip without a word: a directory
 named ``*.toml``, a broken symlink and a symlink loop each become a
-diagnostic, so a user never wonders why a rule was not checked. Symlinked
+diagnostic, so no rule file is skipped silently. Symlinked
 directories are not followed, which also keeps a loop of directories from
 recursing forever.
 """
@@ -24,7 +24,7 @@ _BOM = b"\xef\xbb\xbf"
 
 @dataclass(frozen=True)
 class RuleFile:
-    """A path found by discovery; ``problem`` says why it cannot be read, if so."""
+    """A path found by discovery; ``problem`` is why it cannot be read, or None."""
 
     path: Path
     problem: str | None = None
@@ -99,6 +99,8 @@ def load_error_diagnostic(exc: RuleLoadError) -> Diagnostic:
                 "file starts with a UTF-8 byte order mark, which TOML does not "
                 "allow; save the file as UTF-8 without BOM"
             )
+    # NOTE: the two cases below match the loader's message text, because
+    # RuleLoadError has no kind; tests/bad_input fails if that text changes.
     elif "missing [rule] table" in message:
         code = "DAC103"
     elif "-byte limit" in message:
