@@ -1,10 +1,11 @@
 """Render a review as Markdown that fits in one pull-request comment.
 
 GitHub rejects a comment body longer than 65,536 characters. The renderer
-keeps the title, the summary table and the coverage line, then adds one
-collapsible ``<details>`` section per rule while they fit, and ends with a
-note naming how many sections were left out. Every string that comes from a
-rule is HTML-escaped, because GitHub renders HTML inside comments.
+always keeps the title and the coverage line. It adds summary table rows,
+then one collapsible ``<details>`` section per rule, while they fit, and ends
+with a note naming how many rows and sections were left out. Every string
+that comes from a rule is HTML-escaped, because GitHub renders HTML inside
+comments.
 """
 
 from __future__ import annotations
@@ -49,8 +50,8 @@ def _clip(diff: str) -> str:
     if len(lines) <= MAX_DIFF_LINES:
         return diff
     hidden = len(lines) - MAX_DIFF_LINES
-    shown = "\n".join(lines[:MAX_DIFF_LINES])
-    return f"{shown}\n... {hidden} more lines not shown"
+    shown_lines = "\n".join(lines[:MAX_DIFF_LINES])
+    return f"{shown_lines}\n... {hidden} more lines not shown"
 
 
 def _tests_cell(summary: TestSummary | None) -> str:
