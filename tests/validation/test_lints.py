@@ -72,3 +72,9 @@ def test_leading_wildcard_on_keyword(context):
 def test_leading_wildcard_on_wildcard_field_passes(context):
     rule = make_rule(query='process where process.command_line : "*cmd.exe*"')
     assert list(lints.check_leading_wildcard(rule, context)) == []
+
+
+def test_not_equals_suggests_negated_colon(context):
+    rule = make_rule(query='process where process.name != "cmd.exe"')
+    (diagnostic,) = lints.check_case_sensitive(rule, context)
+    assert "'not process.name : ...'" in diagnostic.message

@@ -77,7 +77,7 @@ def check_case_sensitive(
             fix = "not in~" if node.negated else "in~"
         else:
             spelling = node.op
-            fix = ":" if node.op == "==" else "not ... :"
+            fix = ":" if node.op == "==" else f"not {field.name} : ..."
         yield _warning(
             rule,
             node,
