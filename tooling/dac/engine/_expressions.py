@@ -210,7 +210,10 @@ class ExpressionCompiler:
         if op == "!=":
             equal = _value_test("==", _literal_for(literal, ref.family), ref.family)
             return lambda document: not any(equal(v) for v in values(document))
-        return lambda document: any(test(v) for v in values(document))
+        if op == "==" and isinstance(literal, str) and ref.family in (None, "string"):
+            # Only an equal string equals a string, so list containment is exact.
+            return lambda document: literal in values(document)
+        return _any_value(values, test)
 
     def _script_comparison(self, op: str, left: ast.Expr, right: ast.Expr) -> Predicate:
         left_fn, _ = self.value(left)
@@ -258,7 +261,7 @@ class ExpressionCompiler:
                 values = ref.values
                 if expr.negated:
                     return lambda document: not any(member(v) for v in values(document))
-                return lambda document: any(member(v) for v in values(document))
+                return _any_value(values, member)
         value_fn, _ = self.value(expr.value)
         member = _membership(constants, ignore_case, None)
         negated = expr.negated
@@ -296,10 +299,7 @@ class ExpressionCompiler:
                         f"[{expr.op}] works on string fields only; field "
                         f"[{ref.name}] is [{ref.es_type}]",
                     )
-                values = ref.values
-                return lambda document: any(
-                    type(v) is str and test(v) for v in values(document)
-                )
+                return _any_value(ref.values, test, strings_only=True)
         value_fn, _ = self.value(expr.value)
 
         def script_match(document: Document) -> bool | None:
@@ -512,6 +512,30 @@ _FLIPPED = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 def _is_null_literal(expr: ast.Expr) -> bool:
     return isinstance(expr, ast.Literal) and expr.value is None
+
+
+def _any_value(
+    values: Callable[[Document], list[Any]],
+    test: Callable[[Any], bool],
+    strings_only: bool = False,
+) -> Predicate:
+    """Match when any value of a field passes ``test`` (a query's semantics)."""
+
+    def any_value(document: Document) -> bool:
+        found = values(document)
+        if len(found) == 1:
+            value = found[0]
+            if strings_only and type(value) is not str:
+                return False
+            return bool(test(value))
+        for value in found:
+            if strings_only and type(value) is not str:
+                continue
+            if test(value):
+                return True
+        return False
+
+    return any_value
 
 
 def _and(left: Predicate, right: Predicate) -> Predicate:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 Getter = Callable[[Mapping[str, Any]], list[Any]]
@@ -45,29 +45,48 @@ def field_values(document: Mapping[str, Any], path: tuple[str, ...]) -> list[Any
 def make_getter(path: tuple[str, ...]) -> Getter:
     """Build a fast function that returns the leaf values of ``path``.
 
-    The fast path walks nested dicts holding one scalar; anything else (an
-    array on the way, a dotted key, a missing level) falls back to the full
-    walk, so both give the same answer.
+    The fast path walks nested dicts to a scalar or a list of scalars;
+    anything else (an array of objects on the way, a dotted key) falls back
+    to the full walk, so both give the same answer.
     """
+    scalars = _SCALARS
+
+    def slow(document: Mapping[str, Any]) -> list[Any]:
+        return field_values(document, path)
+
+    def finish(document: Mapping[str, Any], node: Any) -> list[Any]:
+        kind = type(node)
+        if kind in scalars:
+            return [node]
+        if node is None:
+            return []
+        if kind is list:
+            for value in node:
+                if type(value) not in scalars:
+                    return slow(document)
+            return node
+        return [] if isinstance(node, Mapping) else slow(document)
 
     def get(document: Mapping[str, Any]) -> list[Any]:
         node: Any = document
         for part in path:
             if type(node) is not dict:
-                return field_values(document, path)
-            node = node.get(part, _ABSENT)
-            if node is _ABSENT:
-                return field_values(document, path)
-        if node is None:
-            return []
-        if type(node) is list or isinstance(node, Mapping):
-            return field_values(document, path)
-        return [node]
+                return slow(document)
+            following = node.get(part, _ABSENT)
+            if following is _ABSENT:
+                # Missing, unless the source spells the rest as a dotted key.
+                for key in node:
+                    if "." in key:
+                        return slow(document)
+                return []
+            node = following
+        return finish(document, node)
 
     return get
 
 
 _ABSENT = object()
+_SCALARS = frozenset({str, int, float, bool})
 
 
 def doc_value(values: list[Any]) -> Any:
@@ -87,6 +106,8 @@ def doc_value(values: list[Any]) -> Any:
         return values[0]
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MILLISECOND = timedelta(milliseconds=1)
 _ISO = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})"
     r"(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?"
@@ -113,6 +134,14 @@ def parse_timestamp(value: Any) -> int | None:
     text = value.strip()
     if text.lstrip("-").isdigit():
         return int(text)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is not None and len(text) >= 10:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return (moment - _EPOCH) // _MILLISECOND
     match = _ISO.fullmatch(text)
     if match is None:
         return None
