@@ -34,6 +34,7 @@ EXPRESSIONS = [
     ("ExpressionTests.testNumbers: 8589934592 is long", "8589934592", long(8589934592)),
     ("ExpressionBuilder: past 64 bits becomes double", "99999999999999999999",
      double(1e20)),
+    ("EqlBase.g4 INTEGER_VALUE: leading zeros", "0" * 5000 + "7", integer(7)),
     ("EqlBase.g4 DECIMAL_VALUE DIGIT+ DOT DIGIT*", "5.2", double(5.2)),
     ("EqlBase.g4 DECIMAL_VALUE DIGIT+ DOT", "5.", double(5.0)),
     ("EqlBase.g4 DECIMAL_VALUE DOT DIGIT+", ".5", double(0.5)),
@@ -189,7 +190,7 @@ EXPRESSIONS = [
 @pytest.mark.parametrize(
     ("source", "text", "expected"),
     EXPRESSIONS,
-    ids=[f"{index}-{case[1]}" for index, case in enumerate(EXPRESSIONS)],
+    ids=[f"{index}-{case[1][:30]}" for index, case in enumerate(EXPRESSIONS)],
 )
 def test_expression_tree(source: str, text: str, expected: ast.Expr) -> None:
     assert parse_expression(text) == expected, source

@@ -52,6 +52,7 @@ def _check_outcome(text: str) -> None:
         assert 1 <= error.line <= len(lines)
         assert 1 <= error.column <= len(lines[error.line - 1]) + 1
         assert error.message
+        assert "internal parser error" not in error.message
     else:
         assert isinstance(result, ast.Query)
 
@@ -79,6 +80,26 @@ def test_token_soup(fragments: list[str], separators: list[str]) -> None:
         for fragment, separator in zip(fragments, separators, strict=False)
     )
     _check_outcome(text)
+
+
+@FUZZ_SETTINGS
+@given(
+    st.sampled_from(REAL_QUERIES),
+    st.integers(min_value=0, max_value=400),
+    st.text(alphabet="0123456789.eE", min_size=1, max_size=6000),
+)
+def test_long_numbers(query: str, offset: int, number: str) -> None:
+    cut = min(offset, len(query))
+    _check_outcome(query[:cut] + " " + number + " " + query[cut:])
+
+
+def test_internal_error_marker_absent() -> None:
+    """The catch-all message must never appear for ordinary bad input."""
+    for text in ["", "(", "process where", "x" * 10_000, '"' * 7, "/*/*"]:
+        try:
+            parse_query(text)
+        except (EqlSyntaxError, EqlSemanticError) as error:
+            assert "internal parser error" not in error.message
 
 
 @FUZZ_SETTINGS

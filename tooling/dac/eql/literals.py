@@ -96,6 +96,19 @@ def _unescape(match: re.Match[str], token: Token) -> str:
     return chr(code)
 
 
+def small_integer(digits: str) -> int | None:
+    """Return the value of a string of decimal digits, or None past 64 bits.
+
+    Checking the length first avoids converting huge digit strings, which
+    Python limits to 4,300 digits.
+    """
+    significant = digits.lstrip("0") or "0"
+    if len(significant) > len(str(LONG_MAX)):
+        return None
+    value = int(significant)
+    return value if value <= LONG_MAX else None
+
+
 def integer_literal(token: Token) -> tuple[int | float, str]:
     """Return the value and kind of an INTEGER_VALUE token.
 
@@ -103,12 +116,12 @@ def integer_literal(token: Token) -> tuple[int | float, str]:
     bits and ``long`` when it fits in 64; a larger one silently becomes a
     ``double``.
     """
-    value = int(token.value)
+    value = small_integer(token.value)
+    if value is None:
+        return _finite_double(token), "double"
     if value <= INT_MAX:
         return value, "integer"
-    if value <= LONG_MAX:
-        return value, "long"
-    return _finite_double(token), "double"
+    return value, "long"
 
 
 def decimal_literal(token: Token) -> float:
@@ -122,8 +135,9 @@ def _finite_double(token: Token) -> float:
     except OverflowError:
         value = math.inf
     if math.isinf(value):
+        text = token.value if len(token.value) <= 30 else token.value[:27] + "..."
         raise EqlSemanticError(
-            f"number {token.value} is too large for a double",
+            f"number {text} is too large for a double",
             token.line,
             token.column,
         )

@@ -106,6 +106,16 @@ def _parse(text: str, start: str) -> ast.Query | ast.Expr:
             1,
             1,
         ) from None
+    except Exception as error:
+        # Callers rely on getting only EQL errors, so a bug in the parser must
+        # not escape as another exception type. The log keeps the traceback.
+        log.exception("EQL parser failed on a query of %d characters", len(text))
+        raise EqlSyntaxError(
+            f"internal parser error ({type(error).__name__}); the query could not "
+            "be checked, please report it with the query text",
+            1,
+            1,
+        ) from error
     finally:
         _state.tokens = []
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from lark import Token
 
 from dac.eql import ast
-from dac.eql.literals import decode_string
+from dac.eql.literals import decode_string, small_integer
 from dac.errors import EqlSemanticError
 
 TIME_UNITS = ("ms", "s", "m", "h", "d")
@@ -167,7 +167,16 @@ class StatementBuilderMixin:
                 )
             )
             return ast.TimeSpan(1, "s", **where)
-        value = int(number.value)
+        value = small_integer(number.value)
+        if value is None:
+            self.defer(
+                EqlSemanticError(
+                    f"maxspan={_shorten(number.value)} is too large; use a larger "
+                    "unit, such as d for days",
+                    **where,
+                )
+            )
+            return ast.TimeSpan(1, "s", **where)
         if value <= 0:
             self.defer(
                 EqlSemanticError(f"maxspan must be positive, found {value}", **where)
@@ -233,11 +242,12 @@ class StatementBuilderMixin:
                 )
             )
             return None
-        runs = int(number.value)
-        if not 1 <= runs <= MAX_RUNS:
+        runs = small_integer(number.value)
+        if runs is None or not 1 <= runs <= MAX_RUNS:
             self.defer(
                 EqlSemanticError(
-                    f"runs must be from 1 to {MAX_RUNS}, found {runs}",
+                    f"runs must be from 1 to {MAX_RUNS}, found "
+                    f"{_shorten(number.value)}",
                     number.line,
                     number.column,
                 )
@@ -423,6 +433,10 @@ class StatementBuilderMixin:
                     keyword.column,
                 )
             )
+
+
+def _shorten(text: str, limit: int = 30) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _keys(count: int) -> str:
