@@ -196,3 +196,15 @@ def test_entry_point_error_is_one_line(repo, monkeypatch):
     assert "HTTP 401" in completed.stderr
     assert "Traceback" not in completed.stderr
     assert "wrong-secret-value" not in completed.stdout + completed.stderr
+
+
+def test_deploy_confirmation_on_terminal(repo, kibana, monkeypatch):
+    monkeypatch.setattr("dac.cli.deploy._stdin_is_terminal", lambda: True)
+    args = ["deploy", "--env", "test", "--config", str(repo.config_path)]
+    declined = CliRunner().invoke(cli, args, input="n\n")
+    assert declined.exit_code == 2
+    assert "Apply this plan to test?" in declined.output
+    assert kibana.rules() == {}
+    accepted = CliRunner().invoke(cli, args, input="y\n")
+    assert accepted.exit_code == 0, accepted.output
+    assert len(kibana.rules()) == 3

@@ -62,7 +62,7 @@ def command(env_name: str, config_path: str, fmt: str, prune: bool, yes: bool) -
                 click.echo("Nothing to apply.")
             return
         if not yes:
-            if not sys.stdin.isatty():
+            if not _stdin_is_terminal():
                 click.echo(
                     "error: nothing applied: confirmation is required but stdin "
                     "is not a terminal; rerun with --yes to apply "
@@ -80,6 +80,10 @@ def command(env_name: str, config_path: str, fmt: str, prune: bool, yes: bool) -
         click.echo(render_results(results, fmt))
     if any(r.failed for r in results):
         raise SystemExit(1)
+
+
+def _stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
 
 
 def _json_report(plan: Plan, prune: bool, results: list[ApplyResult]) -> str:
