@@ -208,3 +208,13 @@ def test_deploy_confirmation_on_terminal(repo, kibana, monkeypatch):
     accepted = CliRunner().invoke(cli, args, input="y\n")
     assert accepted.exit_code == 0, accepted.output
     assert len(kibana.rules()) == 3
+
+
+def test_plan_text_explains_drift(repo, kibana):
+    run("deploy", "--env", "test", "--config", str(repo.config_path), "--yes")
+    kibana.edit_in_ui("rule-b", severity="high")
+    result = run("plan", "--env", "test", "--config", str(repo.config_path))
+    assert "~ update    rule-b  Rule B  (drift: edited in Kibana" in result.output
+    assert "deploy reverts the Kibana edit" in result.output
+    assert '      severity: "high" -> "low"' in result.output
+    assert "1 edited in Kibana since the last deploy." in result.output

@@ -62,6 +62,7 @@ def test_edit_in_kibana_shows_drift(repo, client, kibana):
     assert update.drift is True
     assert update.changed_fields == ["risk_score", "severity"]
     assert update.changes["risk_score"] == (99, 21)
+    assert update.repository_changed is False
     deploy(repo, client)
     assert kibana.rules()["rule-a"]["risk_score"] == 21
     assert plan_for(repo, client).drifted == []
@@ -268,3 +269,13 @@ def test_space_prefix_used(repo, kibana, monkeypatch):
         apply_plan(plan, client, "managed-by:dac")
     assert set(kibana.rules("soc")) == {"rule-a", "rule-b", "rule-c"}
     assert kibana.rules("default") == {}
+
+
+def test_drift_and_repository_change_together(repo, client, kibana):
+    deploy(repo, client)
+    kibana.edit_in_ui("rule-a", risk_score=99)
+    repo.add_rule("rule-a", "Rule A", query="process where true")
+    [update] = plan_for(repo, client).by_action("update")
+    assert update.drift is True
+    assert update.repository_changed is True
+    assert update.changed_fields == ["query", "risk_score"]

@@ -155,6 +155,8 @@ def _delete(
         message = failed_ids.get(object_id)
         if message is None or message.startswith("HTTP 404"):
             note = "already deleted" if message else ""
+            if message:
+                log.info("%s was already deleted", change.rule_id)
             results.append(
                 ApplyResult(change.rule_id, change.name, "delete", "deleted", note)
             )

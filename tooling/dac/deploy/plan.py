@@ -43,7 +43,10 @@ class RuleChange:
 
     ``desired`` is the body to send (None for deletions); ``current`` is the
     rule as Kibana returned it (None for creations). ``changes`` maps each
-    changed field to its ``(current, desired)`` comparable values.
+    changed field to its ``(current, desired)`` comparable values. ``drift``
+    is true when the Kibana copy changed since deploy recorded its hash;
+    ``repository_changed`` tells whether the repository's content differs
+    from that recorded hash (None when no hash was recorded).
     """
 
     action: Action
@@ -54,6 +57,7 @@ class RuleChange:
     current: dict[str, Any] | None = None
     changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     drift: bool = False
+    repository_changed: bool | None = None
 
     @property
     def changed_fields(self) -> list[str]:
@@ -69,6 +73,7 @@ class RuleChange:
             "name": self.name,
             "path": self.path,
             "drift": self.drift,
+            "repository_changed": self.repository_changed,
             "revision": current.get("revision"),
             "changes": {
                 key: {"current": old, "desired": new}
@@ -207,6 +212,7 @@ def _compare(
         return RuleChange("create", rule.rule_id or "", name, str(rule.path), desired)
     fields = diff_fields(desired, current)
     left, right = comparable(current), comparable(desired)
+    recorded = recorded_hash(current)
     return RuleChange(
         "update" if fields else "unchanged",
         rule.rule_id or "",
@@ -216,6 +222,7 @@ def _compare(
         current,
         {key: (left.get(key), right.get(key)) for key in fields},
         _drifted(current),
+        None if recorded is None else not content_hash(desired).startswith(recorded),
     )
 
 

@@ -68,9 +68,12 @@ def _note(change: RuleChange, prune: bool) -> str:
     notes = []
     if change.drift:
         revision = (change.current or {}).get("revision")
-        notes.append(
-            f"drift: edited in Kibana since the last deploy (revision {revision})"
-        )
+        edited = f"drift: edited in Kibana since the last deploy (revision {revision})"
+        if change.action == "update" and change.repository_changed:
+            edited += ", and changed in the repository; deploy keeps the repository's"
+        elif change.action == "update":
+            edited += "; deploy reverts the Kibana edit"
+        notes.append(edited)
     if change.action == "delete" and not prune:
         notes.append("not in the repository; deleted only with --prune")
     if change.action == "excluded":
