@@ -137,6 +137,9 @@ def fn_number(args: Sequence[Any], ignore_case: bool, kind: str) -> Any:
         base, text = 16, text[2:]
     if base is None:
         base = 10
+    if "_" in text:
+        # Python's int() and float() accept digit separators; Java's do not.
+        raise EqlRuntimeError(f"cannot convert [{value}] to a number of base [{base}]")
     if not isinstance(base, int) or not 2 <= base <= 36:
         raise EqlRuntimeError(f"invalid base [{base}] for number()")
     try:
