@@ -191,7 +191,10 @@ class Environment:
         }
         options.update(overrides)
         if "credentials" not in options:
-            options["credentials"] = self.auth.credentials()
+            try:
+                options["credentials"] = self.auth.credentials()
+            except ConfigError as exc:
+                raise ConfigError(f"environment {self.name}, auth: {exc}") from exc
         return KibanaClient(self.kibana_url, **options)
 
 
