@@ -160,9 +160,9 @@ class FunctionCall(Node):
     """A function call such as ``startsWith~(process.name, "cmd")``.
 
     ``name`` is the canonical spelling Elasticsearch documents (for example
-    ``startsWith``, ``cidrMatch``); Elasticsearch's function names are
-    case-sensitive, so the parser rejects other spellings. ``case_insensitive`` is
-    true when the call was written with ``~``.
+    ``startsWith``, ``cidrMatch``). Elasticsearch looks function names up
+    case-insensitively, so ``endswith~(...)`` is stored as ``endsWith``.
+    ``case_insensitive`` is true when the call was written with ``~``.
     """
 
     name: str

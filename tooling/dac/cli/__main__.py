@@ -1,0 +1,5 @@
+"""Allow ``python -m dac.cli``."""
+
+from dac.cli import main
+
+main()

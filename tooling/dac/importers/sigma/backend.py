@@ -1,0 +1,85 @@
+"""pySigma's EQL backend, adjusted to Elasticsearch's semantics.
+
+The stock backend writes Sigma regexes verbatim (PCRE, unanchored) after a
+case-insensitive ``regex~`` and wraps every query in ``any where``. This
+subclass translates each regex to an anchored Lucene pattern, keeps Sigma's
+case-sensitivity (``regex`` unless the rule asks for ``(?i)`` or the ``i``
+flag), compares numbers with ``==``, and returns the bare condition so the
+importer can put it under the log source's own event filter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sigma.backends.elasticsearch import EqlBackend
+from sigma.conditions import ConditionFieldEqualsValueExpression
+from sigma.conversion.state import ConversionState
+from sigma.rule import SigmaRule
+from sigma.types import SigmaRegularExpression, SigmaRegularExpressionFlag
+
+from dac.importers.sigma.regex import UnsupportedRegexError, translate
+
+
+class SigmaConversionError(ValueError):
+    """A Sigma construct has no faithful EQL equivalent; the message says which."""
+
+
+class ElasticEqlBackend(EqlBackend):
+    """EQL backend whose output means in Elasticsearch what the Sigma rule means."""
+
+    def convert_condition_field_eq_val_re(
+        self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
+    ) -> Any:
+        value = cond.value
+        if not isinstance(value, SigmaRegularExpression):
+            raise SigmaConversionError("regex modifier without a regex value")
+        unsupported = value.flags - {SigmaRegularExpressionFlag.IGNORECASE}
+        if unsupported:
+            names = ", ".join(sorted(flag.name.lower() for flag in unsupported))
+            raise SigmaConversionError(
+                f"field {cond.field}: regex flag {names} has no Lucene equivalent"
+            )
+        try:
+            lucene = translate(_regex_text(value))
+        except UnsupportedRegexError as exc:
+            raise SigmaConversionError(
+                f"field {cond.field}: regex {_regex_text(value)!r} uses {exc}, "
+                "which Lucene's RegExp syntax does not support"
+            ) from exc
+        insensitive = (
+            lucene.case_insensitive
+            or SigmaRegularExpressionFlag.IGNORECASE in value.flags
+        )
+        operator = "regex~" if insensitive else "regex"
+        field = self.escape_and_quote_field(cond.field)
+        return f"{field} {operator} {_eql_string(lucene.pattern)}"
+
+    def convert_condition_field_eq_val_num(
+        self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
+    ) -> Any:
+        return f"{self.escape_and_quote_field(cond.field)} == {cond.value}"
+
+    def finalize_query_default(
+        self, rule: SigmaRule, query: str, index: int, state: ConversionState
+    ) -> str:
+        return query
+
+
+def _eql_string(text: str) -> str:
+    """Quote ``text`` as an EQL double-quoted string literal."""
+    escaped = (
+        text.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
+    )
+    return f'"{escaped}"'
+
+
+def _regex_text(value: SigmaRegularExpression) -> str:
+    """Return the regex as written in the rule; pySigma wraps it in a SigmaString."""
+    regexp = value.regexp
+    original = getattr(regexp, "original", None)
+    return original if isinstance(original, str) else str(regexp)
