@@ -218,3 +218,10 @@ def test_plan_text_explains_drift(repo, kibana):
     assert "deploy reverts the Kibana edit" in result.output
     assert '      severity: "high" -> "low"' in result.output
     assert "1 edited in Kibana since the last deploy." in result.output
+
+
+def test_plan_text_flags_unraised_version(repo, kibana):
+    run("deploy", "--env", "test", "--config", str(repo.config_path), "--yes")
+    repo.add_rule("rule-c", "Rule C", query="process where true")
+    result = run("plan", "--env", "test", "--config", str(repo.config_path))
+    assert "version 1 is already deployed with other content" in result.output

@@ -47,6 +47,7 @@ def test_changed_query_plans_update(repo, client, kibana):
     assert update.rule_id == "rule-b"
     assert update.changed_fields == ["query"]
     assert update.drift is False
+    assert update.version_not_raised is True
     _, results = deploy(repo, client)
     assert [r.outcome for r in results] == ["updated"]
     assert "x.exe" in kibana.rules()["rule-b"]["query"]
@@ -279,3 +280,18 @@ def test_drift_and_repository_change_together(repo, client, kibana):
     assert update.drift is True
     assert update.repository_changed is True
     assert update.changed_fields == ["query", "risk_score"]
+
+
+def test_raised_version_not_flagged(repo, client, kibana):
+    deploy(repo, client)
+    repo.add_rule("rule-b", "Rule B", query="process where true", extra="version = 2")
+    [update] = plan_for(repo, client).by_action("update")
+    assert update.changed_fields == ["query", "version"]
+    assert update.version_not_raised is False
+
+
+def test_reverting_kibana_edit_keeps_version(repo, client, kibana):
+    deploy(repo, client)
+    kibana.edit_in_ui("rule-a", risk_score=99)
+    [update] = plan_for(repo, client).by_action("update")
+    assert update.version_not_raised is False

@@ -47,6 +47,8 @@ class RuleChange:
     is true when the Kibana copy changed since deploy recorded its hash;
     ``repository_changed`` tells whether the repository's content differs
     from that recorded hash (None when no hash was recorded).
+    ``version_not_raised`` flags new content sent under the version that
+    Kibana already has.
     """
 
     action: Action
@@ -58,6 +60,7 @@ class RuleChange:
     changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     drift: bool = False
     repository_changed: bool | None = None
+    version_not_raised: bool = False
 
     @property
     def changed_fields(self) -> list[str]:
@@ -74,6 +77,7 @@ class RuleChange:
             "path": self.path,
             "drift": self.drift,
             "repository_changed": self.repository_changed,
+            "version_not_raised": self.version_not_raised,
             "revision": current.get("revision"),
             "changes": {
                 key: {"current": old, "desired": new}
@@ -213,7 +217,7 @@ def _compare(
     fields = diff_fields(desired, current)
     left, right = comparable(current), comparable(desired)
     recorded = recorded_hash(current)
-    return RuleChange(
+    change = RuleChange(
         "update" if fields else "unchanged",
         rule.rule_id or "",
         name,
@@ -223,6 +227,26 @@ def _compare(
         {key: (left.get(key), right.get(key)) for key in fields},
         _drifted(current),
         None if recorded is None else not content_hash(desired).startswith(recorded),
+    )
+    change.version_not_raised = _version_not_raised(change)
+    return change
+
+
+def _version_not_raised(change: RuleChange) -> bool:
+    """Tell whether new repository content would reuse Kibana's ``version``.
+
+    A change of ``enabled`` alone, or a revert of a Kibana edit (the
+    repository matches the hash recorded at the last deploy), keeps the
+    version legitimately.
+    """
+    if change.action != "update" or change.repository_changed is False:
+        return False
+    if set(change.changes) <= {"enabled", "version"}:
+        return False
+    desired = (change.desired or {}).get("version", 1)
+    deployed = (change.current or {}).get("version", 1)
+    return (
+        isinstance(desired, int) and isinstance(deployed, int) and desired <= deployed
     )
 
 

@@ -74,6 +74,12 @@ def _note(change: RuleChange, prune: bool) -> str:
         elif change.action == "update":
             edited += "; deploy reverts the Kibana edit"
         notes.append(edited)
+    if change.version_not_raised:
+        version = (change.desired or {}).get("version")
+        notes.append(
+            f"version {version} is already deployed with other content; "
+            "run dac version bump"
+        )
     if change.action == "delete" and not prune:
         notes.append("not in the repository; deleted only with --prune")
     if change.action == "excluded":
