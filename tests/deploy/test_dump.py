@@ -1,0 +1,87 @@
+"""Writing rules as TOML: layout, round trips and safe file names."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+from dac.errors import RuleLoadError
+from dac.rules import parse_rule
+from dac.rules.dump import dump_rule, rule_file_stem, write_rule_file
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+QUERY = (
+    'process where process.command_line : "*\\\\Temp\\\\*" and\n'
+    '  process.name == "a\'b"\n'
+)
+TACTIC = {
+    "id": "TA0002",
+    "name": "Execution",
+    "reference": "https://attack.mitre.org/tactics/TA0002/",
+}
+
+
+def document(**rule):
+    base = {"rule_id": "r-1", "name": "Rule", "type": "eql", "query": QUERY}
+    base.update(rule)
+    return {"metadata": {"maturity": "production"}, "rule": base}
+
+
+def test_layout_metadata_then_rule_query_last():
+    threat = [{"framework": "MITRE ATT&CK", "tactic": TACTIC}]
+    text = dump_rule(document(tags=["b", "a"], threat=threat))
+    assert text.index("[metadata]") < text.index("[rule]")
+    assert text.index("type = ") < text.index("query = ")
+    assert text.index("query = ") < text.index("[[rule.threat]]")
+    assert '"""' in text, "a query with line breaks is a multi-line string"
+
+
+def test_round_trip_through_rule_loader():
+    data = document(risk_score=21, tags=["OS: Windows"])
+    rule = parse_rule(dump_rule(data), "r.toml")
+    assert rule.query == QUERY
+    assert rule.data == data
+
+
+def test_none_value_rejected():
+    with pytest.raises(RuleLoadError, match="cannot write rule as TOML"):
+        dump_rule(document(note=None))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=200))
+def test_any_string_round_trips(value):
+    data = document(description=value, query=value)
+    assert tomllib.loads(dump_rule(data)) == data
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Suspicious RunDLL32 Parent", "suspicious_rundll32_parent"),
+        ("../../etc/passwd", "etc_passwd"),
+        ("C:\\Windows\\evil", "c_windows_evil"),
+        ("", "r_1"),
+        ("***", "r_1"),
+    ],
+)
+def test_file_stem_is_safe(name, expected):
+    assert rule_file_stem(name, "r-1") == expected
+
+
+def test_write_keeps_other_rules_file(tmp_path):
+    first = write_rule_file(document(), tmp_path)
+    other = document(rule_id="r-2")
+    second = write_rule_file(other, tmp_path)
+    assert first.name == "rule.toml"
+    assert second.name == "rule_r_2.toml"
+    assert tomllib.loads(first.read_text(encoding="utf-8"))["rule"]["rule_id"] == "r-1"
+
+
+def test_write_same_rule_needs_overwrite(tmp_path):
+    write_rule_file(document(), tmp_path)
+    with pytest.raises(FileExistsError):
+        write_rule_file(document(name="Rule"), tmp_path)
+    path = write_rule_file(document(risk_score=5), tmp_path, overwrite=True)
+    assert "risk_score = 5" in path.read_text(encoding="utf-8")
