@@ -225,3 +225,33 @@ def test_plan_text_flags_unraised_version(repo, kibana):
     repo.add_rule("rule-c", "Rule C", query="process where true")
     result = run("plan", "--env", "test", "--config", str(repo.config_path))
     assert "version 1 is already deployed with other content" in result.output
+
+
+def test_basic_auth_secret_absent_from_output(tmp_path, caplog, monkeypatch):
+    import base64
+
+    from kibana.double import KibanaDouble
+
+    from deploy.conftest import Repo
+
+    password = "pa55-w0rd-for-deploy-tests"
+    token = base64.b64encode(f"deployer:{password}".encode()).decode()
+    caplog.set_level(logging.DEBUG)
+    monkeypatch.setenv("DAC_TEST_PASSWORD", password)
+    with KibanaDouble(api_keys=(), users={"deployer": password}) as double:
+        repo = Repo(tmp_path, double.url)
+        repo.add_rule("rule-a", "Rule A")
+        text = repo.config_path.read_text(encoding="utf-8").replace(
+            'api_key_env = "DAC_TEST_KIBANA_API_KEY"',
+            'username = "deployer"\npassword_env = "DAC_TEST_PASSWORD"',
+        )
+        repo.config_path.write_text(text, encoding="utf-8")
+        double.add_fault(method="POST", path="/rules", status=400)
+        result = run(
+            "-vv", "deploy", "--env", "test", "--config", str(repo.config_path), "--yes"
+        )
+    assert result.exit_code == 1
+    everything = result.output + caplog.text
+    assert "HTTP 400" in everything
+    assert password not in everything
+    assert token not in everything

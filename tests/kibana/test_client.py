@@ -372,3 +372,9 @@ def test_bulk_duplicate_creates_disabled_copy(client, kibana):
     assert created["name"] == "Rule r1 [Duplicate]"
     assert created["enabled"] is False
     assert len(kibana.rules()) == 2
+
+
+def test_missing_credentials_is_auth_error(kibana):
+    with KibanaClient(kibana.url) as anonymous:
+        with pytest.raises(KibanaAuthError, match="HTTP 401"):
+            anonymous.read_rule("r1")
