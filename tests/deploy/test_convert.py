@@ -134,3 +134,17 @@ def test_type_defaults_follow_kibana():
     assert body["language"] == "kuery"
     threshold = sample_rule(extra='threshold = { field = "host.name", value = 5 }')
     assert to_kibana(threshold, ENVIRONMENT)["threshold"]["field"] == ["host.name"]
+
+
+def test_new_terms_table_translated():
+    text = rule_toml("r-3", "New terms").replace('type = "eql"', 'type = "new_terms"')
+    text = text.replace('language = "eql"', 'language = "kuery"')
+    text += (
+        '\n[rule.new_terms]\nfield = "new_terms_fields"\nvalue = ["host.id"]\n'
+        "[[rule.new_terms.history_window_start]]\n"
+        'field = "history_window_start"\nvalue = "now-14d"\n'
+    )
+    body = to_kibana(parse_rule(text, "nt.toml"), ENVIRONMENT)
+    assert body["new_terms_fields"] == ["host.id"]
+    assert body["history_window_start"] == "now-14d"
+    assert "new_terms" not in body

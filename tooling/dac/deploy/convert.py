@@ -122,8 +122,10 @@ def to_kibana(
     for key, value in source.items():
         if key in RULE_FIELDS:
             body[key] = copy.deepcopy(value)
+        elif key == "new_terms":
+            body.update(_new_terms_fields(value))
         else:
-            log.debug(
+            log.warning(
                 "%s: [rule] key %r is not a Kibana field; not sent", rule.path, key
             )
     if "version" not in source and version is not None:
@@ -141,6 +143,23 @@ def to_kibana(
     body["tags"] = tags
     body["tags"].append(hash_tag(content_hash(body)))
     return body
+
+
+def _new_terms_fields(table: Any) -> dict[str, Any]:
+    """Translate detection-rules' ``[rule.new_terms]`` table to the API fields.
+
+    The table has ``field = "new_terms_fields"`` with the fields as ``value``
+    and a ``history_window_start`` list of ``{field, value}`` entries.
+    """
+    fields: dict[str, Any] = {}
+    if not isinstance(table, dict):
+        return fields
+    if table.get("field") == "new_terms_fields":
+        fields["new_terms_fields"] = copy.deepcopy(table.get("value"))
+    for entry in table.get("history_window_start") or []:
+        if isinstance(entry, dict) and entry.get("field") == "history_window_start":
+            fields["history_window_start"] = entry.get("value")
+    return fields
 
 
 def _apply_type_defaults(body: dict[str, Any]) -> None:
