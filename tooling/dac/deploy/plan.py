@@ -44,9 +44,9 @@ class RuleChange:
     ``desired`` is the body to send (None for deletions); ``current`` is the
     rule as Kibana returned it (None for creations). ``changes`` maps each
     changed field to its ``(current, desired)`` comparable values. ``drift``
-    is true when the Kibana copy changed since deploy recorded its hash;
-    ``repository_changed`` tells whether the repository's content differs
-    from that recorded hash (None when no hash was recorded).
+    is true when the Kibana copy changed since deploy recorded its hash.
+    ``repository_changed`` is true when the repository's content differs
+    from that recorded hash, and None when no hash was recorded.
     ``version_not_raised`` flags new content sent under the version that
     Kibana already has.
     """
@@ -180,17 +180,20 @@ def build_plan(
         len(rules),
         len(selected),
     )
+
     deployed = {
         r["rule_id"]: r
         for r in client.find_rules_by_tag(environment.managed_tag)
         if r.get("rule_id")
     }
     log.info("found %d managed rules in Kibana", len(deployed))
+
     changes = []
     for rule_id, rule in selected.items():
         locked = lock.version_of(rule_id) if lock else None
         desired = to_kibana(rule, environment, version=locked)
         changes.append(_compare(rule, desired, deployed.get(rule_id)))
+
     for rule_id, current in deployed.items():
         if rule_id in selected:
             continue
