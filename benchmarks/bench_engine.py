@@ -216,7 +216,10 @@ def _to_eql(documents):
     # eql needs a numeric time; the conversion is part of using it.
     for document in documents:
         millis = parse_timestamp(document["@timestamp"])
-        yield Event(document["event"]["category"][0], millis, document)
+        category = document["event"]["category"]
+        if isinstance(category, list):
+            category = category[0]
+        yield Event(category, millis, document)
 
 
 def _flatten_arrays(document: dict) -> dict:

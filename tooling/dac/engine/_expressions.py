@@ -121,7 +121,7 @@ class ExpressionCompiler:
     def predicate(self, expr: ast.Expr) -> Predicate:
         """Compile a condition to a function returning True, False or None."""
         if isinstance(expr, ast.And):
-            return _and(self.predicate(expr.left), self.predicate(expr.right))
+            return all_of([self.predicate(e) for e in _conjuncts(expr)])
         if isinstance(expr, ast.Or):
             return _or(self.predicate(expr.left), self.predicate(expr.right))
         if isinstance(expr, ast.Not):
@@ -538,19 +538,30 @@ def _any_value(
     return any_value
 
 
-def _and(left: Predicate, right: Predicate) -> Predicate:
-    def both(document: Document) -> bool | None:
-        a = left(document)
-        if a is False:
-            return False
-        b = right(document)
-        if b is False:
-            return False
-        if a is None or b is None:
-            return None
-        return True
+def _conjuncts(expr: ast.Expr) -> list[ast.Expr]:
+    """Flatten nested ``and`` into its operands, left to right."""
+    if isinstance(expr, ast.And):
+        return _conjuncts(expr.left) + _conjuncts(expr.right)
+    return [expr]
 
-    return both
+
+def all_of(predicates: list[Predicate]) -> Predicate:
+    """Three-valued ``and`` of many predicates: False wins, then null."""
+    if len(predicates) == 1:
+        return predicates[0]
+    chain = tuple(predicates)
+
+    def conjunction(document: Document) -> bool | None:
+        result: bool | None = True
+        for predicate in chain:
+            value = predicate(document)
+            if value is False:
+                return False
+            if value is None:
+                result = None
+        return result
+
+    return conjunction
 
 
 def _or(left: Predicate, right: Predicate) -> Predicate:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from dac.engine._expressions import ExpressionCompiler
+from dac.engine._expressions import ExpressionCompiler, all_of
 from dac.engine._sample import SampleCollector
 from dac.engine._sequence import Pending, SequenceMatcher, Step
 from dac.engine._values import doc_value, make_getter, parse_timestamp
@@ -110,12 +110,10 @@ class CompiledQuery:
             return condition
         categories = self._category
 
-        def matches(document: Document) -> Any:
-            if category not in categories(document):
-                return False
-            return condition(document)
+        def category_matches(document: Document) -> bool:
+            return category in categories(document)
 
-        return matches
+        return all_of([category_matches, condition])
 
     def _compile_keys(
         self, keys: tuple[ast.Expr, ...]

@@ -45,42 +45,69 @@ def field_values(document: Mapping[str, Any], path: tuple[str, ...]) -> list[Any
 def make_getter(path: tuple[str, ...]) -> Getter:
     """Build a fast function that returns the leaf values of ``path``.
 
-    The fast path walks nested dicts to a scalar or a list of scalars;
-    anything else (an array of objects on the way, a dotted key) falls back
-    to the full walk, so both give the same answer.
+    The fast path indexes nested dicts directly and returns a scalar as a
+    one-element tuple or a list of scalars as it is. Anything else (a
+    missing level, an array of objects, a dotted key) falls back to
+    :func:`field_values`, so both paths give the same answer.
     """
     scalars = _SCALARS
 
     def slow(document: Mapping[str, Any]) -> list[Any]:
         return field_values(document, path)
 
-    def finish(document: Mapping[str, Any], node: Any) -> list[Any]:
+    def finish(document: Mapping[str, Any], node: Any) -> Any:
         kind = type(node)
         if kind in scalars:
-            return [node]
+            return (node,)
         if node is None:
-            return []
+            return ()
         if kind is list:
             for value in node:
                 if type(value) not in scalars:
                     return slow(document)
             return node
-        return [] if isinstance(node, Mapping) else slow(document)
+        return slow(document)
 
-    def get(document: Mapping[str, Any]) -> list[Any]:
-        node: Any = document
-        for part in path:
-            if type(node) is not dict:
+    if len(path) == 1:
+        (first,) = path
+
+        def get(document: Mapping[str, Any]) -> Any:
+            try:
+                node = document[first]
+            except (KeyError, TypeError):
                 return slow(document)
-            following = node.get(part, _ABSENT)
-            if following is _ABSENT:
-                # Missing, unless the source spells the rest as a dotted key.
-                for key in node:
-                    if "." in key:
-                        return slow(document)
-                return []
-            node = following
-        return finish(document, node)
+            return finish(document, node)
+
+    elif len(path) == 2:
+        first, second = path
+
+        def get(document: Mapping[str, Any]) -> Any:
+            try:
+                node = document[first][second]
+            except (KeyError, TypeError, IndexError):
+                return slow(document)
+            return finish(document, node)
+
+    elif len(path) == 3:
+        first, second, third = path
+
+        def get(document: Mapping[str, Any]) -> Any:
+            try:
+                node = document[first][second][third]
+            except (KeyError, TypeError, IndexError):
+                return slow(document)
+            return finish(document, node)
+
+    else:
+
+        def get(document: Mapping[str, Any]) -> Any:
+            node: Any = document
+            try:
+                for part in path:
+                    node = node[part]
+            except (KeyError, TypeError, IndexError):
+                return slow(document)
+            return finish(document, node)
 
     return get
 
