@@ -85,3 +85,8 @@ def test_write_same_rule_needs_overwrite(tmp_path):
         write_rule_file(document(name="Rule"), tmp_path)
     path = write_rule_file(document(risk_score=5), tmp_path, overwrite=True)
     assert "risk_score = 5" in path.read_text(encoding="utf-8")
+
+
+def test_carriage_return_kept():
+    data = document(note="line one\r\nline two\r\n")
+    assert tomllib.loads(dump_rule(data)) == data

@@ -2,7 +2,8 @@
 
 Keys are written sorted, with ``query`` last among the ``[rule]`` values, so
 the query closes the table as in detection-rules. Strings with line breaks
-become multi-line strings. Every written document is parsed back and
+become multi-line strings, unless a value contains a carriage return, which
+only an escaped one-line string preserves. Every written document is parsed back and
 compared, so a file that would not load the same is never written.
 """
 
@@ -46,6 +47,12 @@ def dump_rule(data: dict[str, Any]) -> str:
         rule["query"] = rule.pop("query")
     try:
         text = tomli_w.dumps(document, multiline_strings=True)
+        if tomllib.loads(text) == document:
+            return text
+        # TOML readers turn a CRLF inside a multi-line string into LF, so a
+        # value with "\r\n" reads back changed. Escaped one-line strings keep
+        # every character.
+        text = tomli_w.dumps(document, multiline_strings=False)
     except TypeError as exc:
         raise RuleLoadError(f"cannot write rule as TOML: {exc}", "<dump>") from exc
     if tomllib.loads(text) != document:
