@@ -1,11 +1,17 @@
-"""Stream recorded documents through many compiled rules at once.
+"""Stream recorded documents through many compiled rules in one pass.
 
-The engine's ``CompiledQuery.run`` pulls events from an iterator, so each
-rule runs in its own thread and reads the shared stream through a bounded
-queue of batches. Documents are read once, every rule sees them in file
-order, and memory stays bounded by the queue size however large the
-input is. Threads do not add parallelism here (the engine is pure
-Python); they only let one pass over the input feed every rule.
+Each document is read once. Its index is resolved once and its
+``event.category`` looked up once; then only the rules whose index patterns
+and query categories can match it evaluate it, and among event queries only
+those whose required field value it holds (:mod:`dac.replay.prefilter`):
+
+* event queries (without pipes) are evaluated inline with
+  ``CompiledQuery.matches``;
+* sequences, samples and piped queries need the engine's own iteration, and
+  ``CompiledQuery.stream`` pulls events from an iterator, so each of them
+  runs in a thread fed through a bounded queue of batches. The threads add
+  no parallelism (the engine is pure Python); they let one pass feed every
+  rule while memory stays bounded by the queue size.
 """
 
 from __future__ import annotations
@@ -13,23 +19,27 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from dac.engine._values import make_getter  # the engine's own field lookup
+from dac.eql import ast
 from dac.errors import DacError
+from dac.replay.prefilter import RuleIndex, query_filters, requirement_of
 from dac.replay.sources import SOURCE_KEY
 from dac.rules import Rule
 from dac.testing.backend import EmbeddedBackend
-from dac.testing.indexes import index_filter
+from dac.testing.indexes import data_stream_of, index_name_filter
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 1000
-# Batches waiting per rule; with BATCH_SIZE this bounds memory to about
-# QUEUE_DEPTH * BATCH_SIZE documents in flight.
+# Batches waiting per threaded rule; with BATCH_SIZE this bounds memory to
+# about QUEUE_DEPTH * BATCH_SIZE documents per rule in flight.
 QUEUE_DEPTH = 4
 _END = None
+ANY_CATEGORY = "*"
 
 
 @dataclass
@@ -66,29 +76,49 @@ def _public(event: dict[str, Any] | None) -> dict[str, Any] | None:
     return {key: value for key, value in event.items() if key != SOURCE_KEY}
 
 
+def _alert(rule: Rule, events: list[dict[str, Any] | None]) -> ReplayAlert:
+    first = next((event for event in events if event is not None), {})
+    return ReplayAlert(
+        rule_id=rule.rule_id,
+        rule_name=rule.display_name,
+        severity=rule.severity,
+        source=str(first.get(SOURCE_KEY, "")),
+        events=events,
+    )
+
+
 class _RuleWorker(threading.Thread):
-    """Run one compiled rule over the batches put on its queue."""
+    """Run one compiled sequence, sample or piped query over queued batches."""
 
     def __init__(self, rule: Rule, compiled: Any):
         super().__init__(name=f"replay-{rule.rule_id or rule.path.name}", daemon=True)
         self.rule = rule
         self.compiled = compiled
         self.inbox: queue.Queue[list[dict] | None] = queue.Queue(QUEUE_DEPTH)
+        self.pending: list[dict[str, Any]] = []
         self.alerts: list[ReplayAlert] = []
         self.error: BaseException | None = None
-        self._visible = index_filter(rule.index)
         self._finished = False
 
+    def offer(self, document: dict[str, Any], batch_size: int) -> None:
+        """Queue a document for this rule, sending a batch when it is full."""
+        self.pending.append(document)
+        if len(self.pending) >= batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Send the documents collected so far."""
+        if self.pending:
+            self.inbox.put(self.pending)
+            self.pending = []
+
     def _events(self) -> Iterator[dict]:
-        visible = self._visible
         while True:
             batch = self.inbox.get()
             if batch is _END:
                 self._finished = True
                 return
-            for document in batch:
-                if visible(document):
-                    yield document
+            yield from batch
 
     def run(self) -> None:
         # ``stream`` keeps sequence state bounded for time-ordered input;
@@ -96,17 +126,7 @@ class _RuleWorker(threading.Thread):
         evaluate = getattr(self.compiled, "stream", self.compiled.run)
         try:
             for hit in evaluate(self._events()):
-                events = list(hit.events)
-                first = next((e for e in events if e is not None), {})
-                self.alerts.append(
-                    ReplayAlert(
-                        rule_id=self.rule.rule_id,
-                        rule_name=self.rule.display_name,
-                        severity=self.rule.severity,
-                        source=str(first.get(SOURCE_KEY, "")),
-                        events=events,
-                    )
-                )
+                self.alerts.append(_alert(self.rule, list(hit.events)))
         except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread
             self.error = exc
         finally:
@@ -114,6 +134,63 @@ class _RuleWorker(threading.Thread):
             # a rule that stopped early (an error, or a head pipe satisfied).
             while not self._finished:
                 self._finished = self.inbox.get() is _END
+
+
+@dataclass
+class _InlineRule:
+    rule: Rule
+    matches: Callable[[dict[str, Any]], bool]
+
+
+@dataclass
+class _IndexGroup:
+    """The rules that share one list of index patterns, by query category."""
+
+    name_matches: Callable[[str | None], bool]
+    inline: dict[str, RuleIndex[_InlineRule]] = field(default_factory=dict)
+    threaded: dict[str, RuleIndex[_RuleWorker]] = field(default_factory=dict)
+
+
+def _plan(rules: Iterable[Rule]) -> tuple[list[_IndexGroup], list[_RuleWorker]]:
+    backend = EmbeddedBackend()
+    groups: dict[tuple[str, ...], _IndexGroup] = {}
+    workers: list[_RuleWorker] = []
+    for rule in rules:
+        compiled = backend.compile(rule)
+        key = tuple(rule.index)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = _IndexGroup(index_name_filter(rule.index))
+        if compiled.kind == "event" and not compiled.query.pipes:
+            entry = _InlineRule(rule, compiled.matches)
+            (event_filter,) = query_filters(compiled.query)
+            _index_into(group.inline, event_filter, entry)
+        else:
+            worker = _RuleWorker(rule, compiled)
+            workers.append(worker)
+            # A sequence reads a document when any of its steps might match.
+            for event_filter in query_filters(compiled.query):
+                _index_into(group.threaded, event_filter, worker)
+    return list(groups.values()), workers
+
+
+def _index_into(
+    by_category: dict[str, RuleIndex], event_filter: ast.EventFilter, item: Any
+) -> None:
+    category = event_filter.category or ANY_CATEGORY
+    if category not in by_category:
+        by_category[category] = RuleIndex(make_getter)
+    by_category[category].add(item, requirement_of(event_filter))
+
+
+def _categories_of(document: dict[str, Any]) -> list[str]:
+    event = document.get("event")
+    value = event.get("category") if isinstance(event, dict) else None
+    if value is None:
+        value = document.get("event.category")
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return [value] if isinstance(value, str) else []
 
 
 def replay(
@@ -127,22 +204,18 @@ def replay(
     come in time order, as sequences depend on it. Raises
     :class:`DacError` when a rule cannot be compiled or the engine fails.
     """
-    backend = EmbeddedBackend()
-    workers = [_RuleWorker(rule, backend.compile(rule)) for rule in rules]
+    rules = list(rules)
+    rule_count = len(rules)
+    groups, workers = _plan(rules)
     for worker in workers:
         worker.start()
     result = ReplayResult()
     try:
-        batch: list[dict[str, Any]] = []
         for document in documents:
-            batch.append(document)
-            if len(batch) >= batch_size:
-                _dispatch(workers, batch)
-                result.events += len(batch)
-                batch = []
-        if batch:
-            _dispatch(workers, batch)
-            result.events += len(batch)
+            result.events += 1
+            _dispatch(document, groups, result.alerts, batch_size)
+        for worker in workers:
+            worker.flush()
     finally:
         for worker in workers:
             worker.inbox.put(_END)
@@ -160,12 +233,39 @@ def replay(
     log.info(
         "replayed %d events through %d rules: %d alerts",
         result.events,
-        len(workers),
+        rule_count,
         len(result.alerts),
     )
     return result
 
 
-def _dispatch(workers: list[_RuleWorker], batch: list[dict[str, Any]]) -> None:
-    for worker in workers:
-        worker.inbox.put(batch)
+def _dispatch(
+    document: dict[str, Any],
+    groups: list[_IndexGroup],
+    alerts: list[ReplayAlert],
+    batch_size: int,
+) -> None:
+    """Evaluate one document against the rules that can see it."""
+    name = data_stream_of(document)
+    categories = _categories_of(document)
+    for group in groups:
+        if not group.name_matches(name):
+            continue
+        # An event query reads one category, so it sits in one list only.
+        for category in (*categories, ANY_CATEGORY):
+            index = group.inline.get(category)
+            if index is None:
+                continue
+            for entry in index.candidates(document):
+                if entry.matches(document):
+                    alerts.append(_alert(entry.rule, [document]))
+        if group.threaded:
+            offered: set[int] = set()
+            for category in (*categories, ANY_CATEGORY):
+                index = group.threaded.get(category)
+                if index is None:
+                    continue
+                for worker in index.candidates(document):
+                    if id(worker) not in offered:
+                        offered.add(id(worker))
+                        worker.offer(document, batch_size)

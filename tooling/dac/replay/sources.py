@@ -37,6 +37,7 @@ SOURCE_KEY = "_replay_source"
 # A line longer than this is not a log record; reading on would only waste memory.
 MAX_LINE_BYTES = 16 * 1024 * 1024
 _CHUNK = 1024 * 1024
+_LINE_PIECE = 64 * 1024
 _EVENT_NS = "{http://schemas.microsoft.com/win/2004/08/events/event}"
 
 
@@ -122,18 +123,33 @@ def _read_ndjson(stream: Any, path: Path) -> Iterator[dict[str, Any]]:
 
 
 def _lines(stream: Any, path: Path) -> Iterator[bytes]:
+    """Yield the lines of ``stream``, rejecting one longer than MAX_LINE_BYTES.
+
+    Lines are read in pieces of at most ``_LINE_PIECE`` bytes, so a file
+    without newlines cannot make one read allocate the whole file.
+    """
     number = 0
     while True:
-        line = stream.readline(MAX_LINE_BYTES + 1)
+        line = stream.readline(_LINE_PIECE)
         if not line:
             return
         number += 1
-        if len(line) > MAX_LINE_BYTES:
-            raise ReplayInputError(
-                f"line is longer than {MAX_LINE_BYTES} bytes; is this NDJSON?",
-                str(path),
-                number,
-            )
+        if not line.endswith(b"\n"):
+            pieces = [line]
+            size = len(line)
+            while True:
+                piece = stream.readline(_LINE_PIECE)
+                pieces.append(piece)
+                size += len(piece)
+                if size > MAX_LINE_BYTES:
+                    raise ReplayInputError(
+                        f"line is longer than {MAX_LINE_BYTES} bytes; is this NDJSON?",
+                        str(path),
+                        number,
+                    )
+                if not piece or piece.endswith(b"\n"):
+                    break
+            line = b"".join(pieces)
         yield line
 
 

@@ -60,21 +60,29 @@ def index_filter(patterns: Sequence[str]) -> Callable[[Mapping[str, Any]], bool]
     uses the space's default data view). A document whose index is unknown
     is seen only by such a rule.
     """
+    name_matches = index_name_filter(patterns)
+
+    def matches(document: Mapping[str, Any]) -> bool:
+        return name_matches(data_stream_of(document))
+
+    return matches
+
+
+def index_name_filter(patterns: Sequence[str]) -> Callable[[str | None], bool]:
+    """Return a predicate on index names (see :func:`index_filter`), cached per name."""
     if not patterns:
-        return lambda document: True
+        return lambda name: True
     include, exclude = _split(tuple(patterns))
 
     @functools.lru_cache(maxsize=1024)
-    def name_matches(name: str) -> bool:
+    def name_matches(name: str | None) -> bool:
+        if name is None:
+            return False
         if not any(match_pattern(pattern, name) for pattern in include):
             return False
         return not any(match_pattern(pattern, name) for pattern in exclude)
 
-    def matches(document: Mapping[str, Any]) -> bool:
-        name = data_stream_of(document)
-        return name is not None and name_matches(name)
-
-    return matches
+    return name_matches
 
 
 def timestamp_millis(value: Any) -> float | None:
