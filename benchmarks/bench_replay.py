@@ -102,7 +102,8 @@ def queries(count: int) -> list[str]:
         else:
             result.append(
                 "sequence by process.entity_id with maxspan=30s\n"
-                f'  [process where event.type == "start" and process.name : "{child}"]\n'
+                '  [process where event.type == "start" and '
+                f'process.name : "{child}"]\n'
                 "  [network where destination.port == 4444]"
             )
     return result
