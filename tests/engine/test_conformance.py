@@ -1,6 +1,6 @@
 """Conformance of the embedded engine with Elasticsearch, case by case.
 
-Each YAML file under conformance/ holds documents and cases; a case gives a
+Each YAML file under conformance/ contains documents and cases. A case gives a
 query, the ids Elasticsearch returns (``-`` for a missing-event placeholder)
 and the documentation page or spec test it comes from.
 """
@@ -44,7 +44,7 @@ def test_conformance(suite: dict, case: dict) -> None:
     options.setdefault("size", 100)
     documents = case.get("documents", suite.get("documents", []))
     if "fields" in suite or "fields" in case:
-        # Inferred types overridden where the spec's mapping says otherwise.
+        # Inferred types, overridden where the spec's mapping states otherwise.
         options["schema"] = {
             **infer_field_types(documents),
             **suite.get("fields", {}),

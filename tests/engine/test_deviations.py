@@ -73,7 +73,7 @@ def test_event_without_timestamp_sorts_last() -> None:
 
 
 def test_string_contains_empty_needle_is_true() -> None:
-    # Java's String.contains("") is true; an early ES doc page said false.
+    # Java's String.contains("") is true; an early ES doc page stated false.
     response = search(
         'process where stringContains(name, "")', [_event(name="x")], schema="none"
     )

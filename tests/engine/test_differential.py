@@ -1,8 +1,8 @@
 """The embedded engine against the ``eql`` package (endgame's PythonEngine).
 
-Where both implement the same semantics the results must agree; where
-``eql`` differs from Elasticsearch, the tests pin the difference so that a
-change in either shows up.
+Where both implement the same semantics, the results must agree. Where
+``eql`` differs from Elasticsearch, the tests pin the difference, so a
+change in either engine shows up.
 """
 
 from __future__ import annotations

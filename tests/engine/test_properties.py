@@ -163,9 +163,15 @@ def test_regex_agrees_with_re_on_shared_syntax(
     st.booleans(),
 )
 def test_wildcard_agrees_with_re(pattern: str, text: str, ignore_case: bool) -> None:
-    translated = "".join(
-        ".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern
-    )
+    parts = []
+    for ch in pattern:
+        if ch == "*":
+            parts.append(".*")
+        elif ch == "?":
+            parts.append(".")
+        else:
+            parts.append(re.escape(ch))
+    translated = "".join(parts)
     flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
     expected = re.fullmatch(translated, text, flags) is not None
     assert compile_wildcard(pattern, ignore_case)(text) == expected

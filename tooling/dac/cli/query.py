@@ -14,7 +14,7 @@ from dac.errors import DacError, EqlError
 
 
 class InputError(DacError):
-    """An input file cannot be read or holds something other than JSON objects."""
+    """An input file cannot be read or contains something other than JSON objects."""
 
 
 def _documents_from_text(name: str, stream: IO[str]) -> Iterator[dict[str, Any]]:

@@ -5,7 +5,7 @@ Public API:
 * :func:`compile_query` builds a :class:`CompiledQuery`; its ``run`` yields
   :class:`Hit` objects in Elasticsearch's order, and ``stream`` evaluates
   documents already sorted by timestamp with bounded sequence state.
-* :func:`search` answers like Elasticsearch's ``_eql/search`` API.
+* :func:`search` returns a response shaped like Elasticsearch's ``_eql/search``.
 * :func:`explain` and :func:`explain_step` list the conditions an event
   failed, with the values it had.
 

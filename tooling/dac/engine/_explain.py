@@ -142,7 +142,10 @@ class Explainer:
         got = self._value(expr, event)
         if got is want:
             return []
-        outcome = "null" if got is None else ("true" if got else "false")
+        if got is None:
+            outcome = "null"
+        else:
+            outcome = "true" if got else "false"
         details = []
         for node in _fields(expr):
             values = field_values(event, node.path)

@@ -34,9 +34,9 @@ _NO_TIMESTAMP = 2**63  # sorts events without a timestamp last
 class Hit:
     """One result: a matching event, a sequence or a sample.
 
-    ``events`` holds the documents in step order, with None for a missing
-    step ``![...]``; ``positions`` holds their 0-based positions in the
-    input (None likewise); ``join_keys`` holds the join-key values.
+    ``events`` are the documents in step order, with None for a missing
+    step ``![...]``. ``positions`` are their 0-based positions in the input,
+    also None for a missing step, and ``join_keys`` are the join-key values.
     """
 
     kind: Literal["event", "sequence", "sample"]

@@ -2,11 +2,11 @@
 
 Elasticsearch runs EQL ``regex`` as a Lucene regexp query, so a pattern uses
 Lucene's syntax (not PCRE) and must match the whole value. With the default
-``ALL`` flags that syntax has ``|``, ``&`` (intersection), ``~``
+``ALL`` flags, the syntax has ``|``, ``&`` (intersection), ``~``
 (complement), ``*``, ``+``, ``?``, ``{n}``, ``{n,}``, ``{n,m}``, ``.``,
 ``[...]`` and ``[^...]`` classes, ``"..."`` literal strings, ``()``, ``#``
 (empty language), ``@`` (any string), ``<n-m>`` (decimal interval) and the
-``\\d \\s \\w`` shorthands; there are no anchors, so ``^`` and ``$`` are
+``\\d \\s \\w`` shorthands. There are no anchors, so ``^`` and ``$`` are
 ordinary characters.
 
 The pattern is parsed into a small term algebra and matched with Brzozowski
@@ -110,7 +110,7 @@ def complement(term: tuple) -> tuple:
 
 
 def repeat(term: tuple, low: int, high: int | None) -> tuple:
-    """Return ``term{low,high}``; ``high`` None means unbounded."""
+    """Return ``term{low,high}``, where a ``high`` of None means unbounded."""
     result = EMPTY
     for _ in range(low):
         result = cat(result, term)

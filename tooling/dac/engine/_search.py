@@ -15,8 +15,8 @@ _META_KEYS = ("_id", "_index")
 def split_document(document: Mapping[str, Any], position: int) -> tuple[dict, Mapping]:
     """Separate hit metadata (``_id``, ``_index``) from the event source.
 
-    A document shaped like a search hit (with ``_source``) uses that source;
-    otherwise the document is the source and its top-level ``_id`` and
+    A document shaped like a search hit (with ``_source``) uses that source.
+    Otherwise the document is the source, and its top-level ``_id`` and
     ``_index`` keys are metadata. Without ``_id`` the id is the position.
     """
     meta: dict[str, Any] = {}
@@ -119,7 +119,7 @@ def search(
     event_category_field: str = "event.category",
     max_samples_per_key: int = 1,
 ) -> dict[str, Any]:
-    """Run ``query`` over ``documents`` and answer like ``_eql/search``.
+    """Run ``query`` over ``documents`` and return an ``_eql/search``-shaped response.
 
     ``size`` caps the events or sequences returned, after the query's own
     pipes. Raises EqlSyntaxError, EqlSemanticError, EqlRuntimeError or

@@ -1,6 +1,6 @@
 """Streaming sequence matching with Elasticsearch's state-machine rules.
 
-Each positive step is a state. Per join key, a state holds at most one
+Each positive step is a state. Per join key, a state contains at most one
 pending sequence: a newer one replaces the older, and an event that
 matches step ``n`` takes the pending sequence of step ``n - 1`` (events in
 a sequence are strictly ordered, so one event can both start a sequence

@@ -1,4 +1,4 @@
-"""Field values and timestamps as Elasticsearch sees them in a document.
+"""Field values and timestamps as Elasticsearch indexes them from a document.
 
 A document is the ``_source`` of an event: nested objects, dotted keys
 (``{"process.name": "x"}``) or a mix of both. Arrays of values and arrays of
@@ -48,7 +48,7 @@ def make_getter(path: tuple[str, ...]) -> Getter:
     The fast path indexes nested dicts directly and returns a scalar as a
     one-element tuple or a list of scalars as it is. Anything else (a
     missing level, an array of objects, a dotted key) falls back to
-    :func:`field_values`, so both paths give the same answer.
+    :func:`field_values`, so both paths return the same values.
     """
     scalars = _SCALARS
 
@@ -121,7 +121,7 @@ def doc_value(values: list[Any]) -> Any:
 
     Elasticsearch stores doc values sorted (numbers ascending, strings in
     byte order, which is code point order), so a script that reads a
-    multi-valued field sees its smallest value.
+    multi-valued field reads its smallest value.
     """
     if not values:
         return None
@@ -146,7 +146,7 @@ def parse_timestamp(value: Any) -> int | None:
     """Convert a timestamp to epoch milliseconds, or None when it is not one.
 
     Accepts epoch milliseconds as a number or a string of digits, and
-    ISO-8601 date-times; a date-time without an offset is UTC, as
+    ISO-8601 date-times. A date-time without an offset is UTC, as
     Elasticsearch's ``date`` type reads it. Precision finer than a
     millisecond is truncated, because a ``date`` field stores milliseconds.
     """

@@ -1,8 +1,8 @@
 """Wildcard patterns of ``:``, ``like`` and ``like~``.
 
 In Elasticsearch EQL ``*`` matches any run of characters and ``?`` exactly
-one character, and neither can be escaped: EQL converts the pattern to a
-LIKE pattern whose escape character cannot occur in a string, so a
+one character. Neither can be escaped, because EQL converts the pattern to
+a LIKE pattern whose escape character cannot occur in a string. So a
 backslash is an ordinary character (``"C:\\\\Windows\\\\*"`` matches every path
 under ``C:\\Windows\\``). The pattern must match the whole value.
 
