@@ -306,7 +306,8 @@ def main() -> None:
 
     print(f"Rule: {RULE_PATH.relative_to(ROOT)}, {args.rule_events:,} events\n")
     print(
-        "| engine | matches | eval CPU time | events/CPU-s | process wall time | peak RSS |"
+        "| engine | matches | eval CPU time | events/CPU-s | process wall time "
+        "| peak RSS |"
     )
     print("|---|---|---|---|---|---|")
     for engine_name in ("dac", "eql", "eql-flat"):
