@@ -114,3 +114,24 @@ def test_validate_reports_unbumped_change(tmp_path, monkeypatch):
     result = CliRunner().invoke(cli, ["validate", str(path)])
     assert "DAC901" in result.output
     assert result.exit_code == 1
+
+
+def test_rule_outside_locked_paths_not_checked(tmp_path):
+    (tmp_path / "version.lock.json").write_text("{}", encoding="utf-8")
+    fixture = tmp_path / "tests" / "rule.toml"
+    fixture.parent.mkdir()
+    fixture.write_text(rule_toml("r-9", "Fixture"), encoding="utf-8")
+    assert codes(fixture) == []
+    assert codes(write_rule(tmp_path)) == ["DAC902"]
+
+
+def test_locked_paths_come_from_dac_toml(tmp_path):
+    (tmp_path / "version.lock.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "dac.toml").write_text(
+        '[environments.a.rules]\npaths = ["rules"]\n', encoding="utf-8"
+    )
+    inside = tmp_path / "rules" / "rule.toml"
+    inside.parent.mkdir()
+    inside.write_text(rule_toml("r-8", "Inside"), encoding="utf-8")
+    assert codes(inside) == ["DAC902"]
+    assert codes(write_rule(tmp_path)) == []

@@ -13,10 +13,12 @@ from __future__ import annotations
 import json
 import logging
 import re
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dac.deploy.config import DEFAULT_CONFIG
 from dac.deploy.convert import lock_hash
 from dac.errors import ConfigError
 from dac.rules import Rule
@@ -109,6 +111,29 @@ def find_lock(start: Path) -> Path | None:
         if lock.is_file():
             return lock
     return None
+
+
+def locked_rule_paths(lock_path: Path) -> tuple[Path, ...]:
+    """Return the rule directories a lock covers: every environment's rules.paths.
+
+    The paths come from the ``dac.toml`` beside the lock, read without
+    validation because only ``rules.paths`` matters here. Without a readable
+    config, the lock covers ``detections`` beside it.
+    """
+    base = lock_path.parent
+    paths: set[Path] = set()
+    try:
+        config = tomllib.loads((base / DEFAULT_CONFIG).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        config = {}
+    environments = config.get("environments")
+    for table in environments.values() if isinstance(environments, dict) else []:
+        rules = table.get("rules") if isinstance(table, dict) else None
+        listed = rules.get("paths") if isinstance(rules, dict) else None
+        for entry in listed if isinstance(listed, list) else ["detections"]:
+            if isinstance(entry, str):
+                paths.add((base / entry).resolve())
+    return tuple(sorted(paths)) or ((base / "detections").resolve(),)
 
 
 def effective_version(rule: Rule, lock: VersionLock | None) -> int:

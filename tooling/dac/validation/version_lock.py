@@ -1,7 +1,10 @@
 """Version-lock check: a rule's version must grow when its content changes.
 
-The lock is the nearest ``version.lock.json`` above the rule file; without
-one the check is silent. Codes:
+The lock is the nearest ``version.lock.json`` above the rule file. It covers
+the rule paths of the environments in the ``dac.toml`` beside it (or
+``detections`` without one), so test fixtures elsewhere in the repository
+are not checked. Without a lock, or outside its paths, the check is silent.
+Codes:
 
 - DAC901 (error): the content differs from the locked hash but the version
   is not higher than the locked version.
@@ -15,26 +18,37 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from dac.deploy.convert import lock_hash
-from dac.deploy.versions import VersionLock, effective_version, find_lock
+from dac.deploy.versions import (
+    VersionLock,
+    effective_version,
+    find_lock,
+    locked_rule_paths,
+)
 from dac.diagnostics import Diagnostic, Severity
 from dac.errors import ConfigError
 from dac.rules import Rule
 
-_LOCKS: dict[Path, tuple[float, VersionLock | ConfigError]] = {}
+# Per lock file: its mtime when read, the lock (or its load error) and the
+# rule directories it covers. Reloaded when the file changes.
+_LOCKS: dict[Path, tuple[float, VersionLock | ConfigError, tuple[Path, ...]]] = {}
 
 
 def _lock_for(rule: Rule) -> VersionLock | ConfigError | None:
-    path = find_lock(rule.path.resolve())
+    rule_path = rule.path.resolve()
+    path = find_lock(rule_path)
     if path is None:
         return None
     mtime = path.stat().st_mtime
     cached = _LOCKS.get(path)
     if cached is None or cached[0] != mtime:
+        covered = locked_rule_paths(path)
         try:
-            cached = (mtime, VersionLock.load(path))
+            cached = (mtime, VersionLock.load(path), covered)
         except ConfigError as exc:
-            cached = (mtime, exc)
+            cached = (mtime, exc, covered)
         _LOCKS[path] = cached
+    if not any(rule_path.is_relative_to(p) for p in cached[2]):
+        return None
     return cached[1]
 
 
