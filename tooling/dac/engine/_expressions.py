@@ -276,19 +276,21 @@ class ExpressionCompiler:
 
     def _match(self, expr: ast.Match) -> Predicate:
         matchers = []
+        exact: set[str] = set()
+        ignore_case = expr.case_insensitive
         for pattern in expr.patterns:
             if not isinstance(pattern.value, str):
                 raise _error(
                     pattern,
                     f"[{expr.op}] needs string patterns, found [{pattern.value!r}]",
                 )
-            matchers.append(self._pattern(expr, pattern))
-        if len(matchers) == 1:
-            test = matchers[0]
-        else:
-
-            def test(text: str) -> bool:
-                return any(m(text) for m in matchers)
+            text = pattern.value
+            if expr.op != "regex" and "*" not in text and "?" not in text:
+                # A wildcard pattern without wildcards is an equality test.
+                exact.add(text.lower() if ignore_case else text)
+            else:
+                matchers.append(self._pattern(expr, pattern))
+        test = _pattern_test(exact, matchers, ignore_case)
 
         if isinstance(expr.value, ast.Field):
             ref = self.field(expr.value)
@@ -536,6 +538,28 @@ def _any_value(
         return False
 
     return any_value
+
+
+def _pattern_test(
+    exact: set[str], matchers: list[Callable[[str], bool]], ignore_case: bool
+) -> Callable[[str], bool]:
+    """Combine exact strings (a set lookup) and pattern matchers into one test."""
+    if not matchers:
+        if ignore_case:
+            return lambda text: text.lower() in exact
+        return lambda text: text in exact
+    if not exact and len(matchers) == 1:
+        return matchers[0]
+
+    def test(text: str) -> bool:
+        if exact and (text.lower() if ignore_case else text) in exact:
+            return True
+        for matcher in matchers:
+            if matcher(text):
+                return True
+        return False
+
+    return test
 
 
 def _conjuncts(expr: ast.Expr) -> list[ast.Expr]:

@@ -10,11 +10,11 @@ missing.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-Getter = Callable[[Mapping[str, Any]], list[Any]]
+Getter = Callable[[Mapping[str, Any]], Sequence[Any]]
 
 
 def _collect(node: Any, parts: tuple[str, ...], start: int, out: list[Any]) -> None:
@@ -62,6 +62,8 @@ def make_getter(path: tuple[str, ...]) -> Getter:
         if node is None:
             return ()
         if kind is list:
+            if len(node) == 1 and type(node[0]) in scalars:
+                return node
             for value in node:
                 if type(value) not in scalars:
                     return slow(document)
@@ -76,6 +78,8 @@ def make_getter(path: tuple[str, ...]) -> Getter:
                 node = document[first]
             except (KeyError, TypeError):
                 return slow(document)
+            if type(node) in scalars:
+                return (node,)
             return finish(document, node)
 
     elif len(path) == 2:
@@ -86,6 +90,8 @@ def make_getter(path: tuple[str, ...]) -> Getter:
                 node = document[first][second]
             except (KeyError, TypeError, IndexError):
                 return slow(document)
+            if type(node) in scalars:
+                return (node,)
             return finish(document, node)
 
     elif len(path) == 3:
@@ -96,6 +102,8 @@ def make_getter(path: tuple[str, ...]) -> Getter:
                 node = document[first][second][third]
             except (KeyError, TypeError, IndexError):
                 return slow(document)
+            if type(node) in scalars:
+                return (node,)
             return finish(document, node)
 
     else:
