@@ -54,7 +54,8 @@ KUERY_TYPES = frozenset(
 DEFAULT_INDICATOR_PATH = "threat.indicator"
 
 # Rule fields of Kibana's create/update API (version 2023-10-31) that a
-# repository rule may set. Other [rule] keys never reach Kibana.
+# repository rule may set. Other [rule] keys are not sent, except the
+# detection-rules new_terms table, which to_kibana translates.
 RULE_FIELDS = frozenset(
     {
         *KIBANA_DEFAULTS,
