@@ -295,3 +295,28 @@ def test_reverting_kibana_edit_keeps_version(repo, client, kibana):
     kibana.edit_in_ui("rule-a", risk_score=99)
     [update] = plan_for(repo, client).by_action("update")
     assert update.version_not_raised is False
+
+
+def test_unreachable_kibana_stops_after_three(repo, client, kibana):
+    for number in range(5):
+        repo.add_rule(f"rule-x{number}", f"Rule X{number}")
+    kibana.add_fault(method="POST", path="/rules", status=503, times=100)
+    _, results = deploy(repo, client)
+    assert len(results) == 8
+    assert all(r.failed for r in results)
+    attempted = [r for r in results if "not attempted" not in r.message]
+    assert len(attempted) == 3
+    posts = [r for r in kibana.requests if r.method == "POST"]
+    assert len(posts) == 3 * client.retry.max_attempts
+    kibana.faults.clear()
+    _, results = deploy(repo, client)
+    assert [r.outcome for r in results] == ["created"] * 8
+
+
+def test_one_unreachable_rule_does_not_stop_others(repo, client, kibana):
+    kibana.add_fault(
+        method="POST", path="/rules", status=503, times=3, body_contains="rule-a"
+    )
+    _, results = deploy(repo, client)
+    outcome = {r.rule_id: r.outcome for r in results}
+    assert outcome == {"rule-a": "failed", "rule-b": "created", "rule-c": "created"}

@@ -19,11 +19,17 @@ from dac.kibana import (
     KibanaClient,
     KibanaConflictError,
     KibanaError,
+    KibanaUnavailableError,
 )
 
 log = logging.getLogger(__name__)
 
 Outcome = Literal["created", "updated", "deleted", "failed", "skipped"]
+
+# After this many rules in a row fail because Kibana is unreachable (each
+# after all its retries), the remaining rules are reported as not attempted
+# instead of waiting out the same retries each.
+MAX_UNAVAILABLE_IN_A_ROW = 3
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,7 @@ class ApplyResult:
     action: str
     outcome: Outcome
     message: str = ""
+    unavailable: bool = False
 
     @property
     def failed(self) -> bool:
@@ -70,11 +77,18 @@ def apply_plan(
             "selected; check rules.paths and the filters in the config"
         )
     results: list[ApplyResult] = []
-    for change in plan.by_action("create"):
-        results.append(_create(client, change))
-    for change in plan.by_action("update"):
-        results.append(_update(client, change))
-    if prune:
+    streak = 0
+    for change in plan.by_action("create") + plan.by_action("update"):
+        if streak >= MAX_UNAVAILABLE_IN_A_ROW:
+            results.append(_not_attempted(change))
+            continue
+        apply_one = _create if change.action == "create" else _update
+        result = apply_one(client, change)
+        streak = streak + 1 if result.unavailable else 0
+        results.append(result)
+    if prune and streak >= MAX_UNAVAILABLE_IN_A_ROW:
+        results.extend(_not_attempted(change) for change in deletions)
+    elif prune:
         results.extend(_delete(client, deletions, managed_tag))
     else:
         results.extend(
@@ -169,4 +183,16 @@ def _delete(
 
 def _failed(change: RuleChange, action: str, exc: KibanaError) -> ApplyResult:
     log.error("%s %s failed: %s", action, change.rule_id, exc)
-    return ApplyResult(change.rule_id, change.name, action, "failed", str(exc))
+    unavailable = isinstance(exc, KibanaUnavailableError)
+    return ApplyResult(
+        change.rule_id, change.name, action, "failed", str(exc), unavailable
+    )
+
+
+def _not_attempted(change: RuleChange) -> ApplyResult:
+    message = (
+        f"not attempted: Kibana was unreachable for {MAX_UNAVAILABLE_IN_A_ROW} "
+        "rules in a row; rerun deploy when it is back"
+    )
+    log.error("%s %s %s", change.action, change.rule_id, message)
+    return ApplyResult(change.rule_id, change.name, change.action, "failed", message)
