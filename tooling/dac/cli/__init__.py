@@ -23,7 +23,9 @@ log = logging.getLogger("dac")
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dac")
-@click.option("-v", "--verbose", count=True, help="Log progress (-v) or debug (-vv) to stderr.")
+@click.option(
+    "-v", "--verbose", count=True, help="Log progress (-v) or debug (-vv) to stderr."
+)
 def cli(verbose: int) -> None:
     """Validate, test and deploy Elastic Security detection rules kept as code."""
     level = logging.WARNING - 10 * min(verbose, 2)

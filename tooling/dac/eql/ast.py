@@ -170,7 +170,19 @@ class FunctionCall(Node):
     case_insensitive: bool = False
 
 
-Expr = Union[Literal, Field, Not, And, Or, Comparison, In, Match, Arithmetic, Negate, FunctionCall]
+Expr = Union[
+    Literal,
+    Field,
+    Not,
+    And,
+    Or,
+    Comparison,
+    In,
+    Match,
+    Arithmetic,
+    Negate,
+    FunctionCall,
+]
 
 # --------------------------------------------------------------------------
 # Queries
