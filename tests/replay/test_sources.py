@@ -370,3 +370,39 @@ def test_merge_by_ingest_time(tmp_path):
         [iter_documents(second), iter_documents(first)], "event.ingested"
     )
     assert [d["n"] for d in merged] == [1, 2]
+
+
+def test_json_array_with_multibyte_across_chunks(tmp_path, monkeypatch):
+    monkeypatch.setattr("dac.replay.sources._CHUNK", 7)
+    items = [{"name": "€𝄞" * 5, "index": i} for i in range(4)]
+    path = tmp_path / "utf8.json"
+    path.write_text(json.dumps(items, ensure_ascii=False), "utf-8")
+    documents = list(iter_documents(path))
+    assert [d["index"] for d in documents] == [0, 1, 2, 3]
+    assert documents[0]["name"] == "€𝄞" * 5
+
+
+def test_json_array_with_invalid_utf8(tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_bytes(b'[{"a": "\xff"}]')
+    with pytest.raises(ReplayInputError) as info:
+        list(iter_documents(path))
+    assert "invalid UTF-8" in str(info.value)
+
+
+def test_long_line_without_newline(tmp_path, monkeypatch):
+    monkeypatch.setattr("dac.replay.sources.MAX_LINE_BYTES", 100_000)
+    path = tmp_path / "long.ndjson"
+    path.write_bytes(b'{"a": "' + b"x" * 200_000 + b'"}')
+    with pytest.raises(ReplayInputError) as info:
+        list(iter_documents(path))
+    assert "longer than 100000 bytes" in str(info.value)
+    assert f"{path}:1" in str(info.value)
+
+
+def test_line_longer_than_one_read_piece(tmp_path):
+    path = tmp_path / "wide.ndjson"
+    path.write_text(json.dumps({"a": "y" * 200_000}) + "\n" + '{"a": 2}\n', "utf-8")
+    documents = list(iter_documents(path))
+    assert len(documents[0]["a"]) == 200_000
+    assert documents[1][SOURCE_KEY].endswith(":2")

@@ -132,7 +132,7 @@ class EventFactory:
     def _check_fields(
         self,
         document: dict[str, Any],
-        given: Mapping[str, Any],
+        case_fields: Mapping[str, Any],
         category: Category,
         where: str,
         path: str,
@@ -148,7 +148,7 @@ class EventFactory:
         table = self.table_for(stream_name)
         if table is None:
             return
-        given_names = {name for name, _ in iter_leaves(given)}
+        given_names = {name for name, _ in iter_leaves(case_fields)}
         for name, _ in list(iter_leaves(document)):
             if table.has_field(name):
                 continue
@@ -212,14 +212,16 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def _build(
-    given: dict[str, Any],
+    case_fields: dict[str, Any],
     category: Category,
     host: HostProfile,
     processes: ProcessTable,
     when: datetime,
     rng: random.Random,
 ) -> dict[str, Any]:
-    given_event = given.get("event") if isinstance(given.get("event"), dict) else {}
+    given_event = (
+        case_fields.get("event") if isinstance(case_fields.get("event"), dict) else {}
+    )
     event_types = _as_list(given_event.get("type", list(category.event_type)))
     document: dict[str, Any] = {
         "@timestamp": format_time(when),
@@ -249,7 +251,7 @@ def _build(
     }
     document = deep_merge(document, category.extra(host, rng))
     if category.has_process:
-        process_given = given.get("process")
+        process_given = case_fields.get("process")
         process_given = process_given if isinstance(process_given, dict) else {}
         is_start = category.name == "process" and "start" in event_types
         document["process"] = fill_process(
@@ -257,12 +259,12 @@ def _build(
         )
         if category.name == "process" and "end" in event_types:
             document["process"]["exit_code"] = 0
-    document = deep_merge(document, given)
+    document = deep_merge(document, case_fields)
     for key in ("category", "type"):
         value = document["event"].get(key)
         if value is not None and not isinstance(value, list):
             document["event"][key] = [value]
-    if "@timestamp" in given:
+    if "@timestamp" in case_fields:
         # The case gave the time as an offset; write it resolved.
         document["@timestamp"] = format_time(when)
     return document

@@ -31,7 +31,7 @@ def set_path(doc: dict[str, Any], dotted: str, value: Any, merge: bool = False) 
     """Set ``dotted`` in ``doc``, creating objects on the way.
 
     With ``merge``, a dict value is merged into an existing object instead of
-    replacing it. Raises ValueError when a parent of the path holds a
+    replacing it. Raises ValueError when a parent of the path contains a
     non-object value.
     """
     parts = dotted.split(".")
@@ -113,8 +113,8 @@ def deep_merge(
 ) -> dict[str, Any]:
     """Merge ``overlay`` into a copy of ``base``; overlay values win.
 
-    A None value in ``overlay`` removes the key, unless ``keep_none`` asks to
-    keep it as a marker for a later merge.
+    A None value in ``overlay`` removes the key. With ``keep_none`` the None
+    is kept instead, as a marker for a later merge.
     """
     result = dict(base)
     for key, value in overlay.items():

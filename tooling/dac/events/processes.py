@@ -74,7 +74,7 @@ class ProcessTable:
     """Stable pids and start times per process name, so events of one case agree.
 
     Two events that name the same process (by pid, or by executable when no
-    pid is given) get the same pid, start time and entity_id, which is what a
+    pid is set) get the same pid, start time and entity_id, which is what a
     sequence ``by process.entity_id`` needs.
     """
 
@@ -103,28 +103,28 @@ class ProcessTable:
 
 
 def fill_process(
-    given: dict[str, Any],
+    case_fields: dict[str, Any],
     host: HostProfile,
     table: ProcessTable,
     when: datetime,
     is_start: bool,
 ) -> dict[str, Any]:
-    """Return a complete ``process`` object around the fields a case ``given``.
+    """Return a complete ``process`` object around the fields a case sets.
 
-    ``given`` is the case's ``process`` object (None values mark fields to
-    leave out). The returned object holds derived values only where the case
-    gave none; the caller overlays ``given`` on top of it.
+    ``case_fields`` is the case's ``process`` object (None values mark fields
+    to leave out). The returned object contains derived values only where the
+    case gave none, and the caller overlays ``case_fields`` on top of it.
     """
     os_type = host.os_type
     default_exe, default_parent_exe = _DEFAULT_PROCESS[os_type]
-    filled = _fill_one(given, default_exe, host, table, when, "process")
+    filled = _fill_one(case_fields, default_exe, host, table, when, "process")
     if is_start:
         # A starting process records its own start as now.
         table.start_of(filled["pid"], when)
 
-    if "parent" in given and given["parent"] is REMOVE:
+    if "parent" in case_fields and case_fields["parent"] is REMOVE:
         return filled
-    parent_given = given.get("parent")
+    parent_given = case_fields.get("parent")
     parent_given = parent_given if isinstance(parent_given, dict) else {}
     parent_when = when - timedelta(minutes=5)
     parent = _fill_one(
@@ -136,15 +136,15 @@ def fill_process(
 
 
 def _fill_one(
-    given: dict[str, Any],
+    case_fields: dict[str, Any],
     default_exe: str,
     host: HostProfile,
     table: ProcessTable,
     when: datetime,
     role: str,
 ) -> dict[str, Any]:
-    executable = given.get("executable")
-    name = given.get("name")
+    executable = case_fields.get("executable")
+    name = case_fields.get("name")
     if not isinstance(executable, str):
         if isinstance(name, str):
             executable = _DEFAULT_DIR[host.os_type] + name
@@ -153,9 +153,9 @@ def _fill_one(
     if not isinstance(name, str):
         name = basename(executable)
 
-    command_line = given.get("command_line")
-    args = given.get("args")
-    if "command_line" not in given:
+    command_line = case_fields.get("command_line")
+    args = case_fields.get("args")
+    if "command_line" not in case_fields:
         if isinstance(args, list) and args:
             command_line = " ".join(_quote(str(a)) for a in args)
         else:
@@ -163,7 +163,7 @@ def _fill_one(
     if not isinstance(args, list):
         args = split_command_line(command_line) if isinstance(command_line, str) else []
 
-    pid = given.get("pid")
+    pid = case_fields.get("pid")
     if not isinstance(pid, int) or isinstance(pid, bool):
         pid = table.pid_for(f"{role}:{executable.lower()}")
     filled: dict[str, Any] = {

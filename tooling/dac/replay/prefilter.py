@@ -5,7 +5,7 @@ constants at the top level of an ``and``: ``process.name : ("cmd.exe",
 "powershell.exe")`` or ``process.command_line : "*-enc*"``. Such a conjunct
 is a necessary condition, so the rule only needs evaluating on documents
 whose field passes a cheap test. This module finds one such condition per
-rule and indexes rules by it; the engine still evaluates every candidate,
+rule and indexes rules by it. The engine still evaluates every candidate,
 so replay alerts are the same as evaluating every rule on every document.
 
 Qualifying conjuncts, with string constants only:

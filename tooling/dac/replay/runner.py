@@ -3,7 +3,7 @@
 Each document is read once. Its index is resolved once and its
 ``event.category`` looked up once; then only the rules whose index patterns
 and query categories can match it evaluate it, and among event queries only
-those whose required field value it holds (:mod:`dac.replay.prefilter`):
+those whose required field value it contains (:mod:`dac.replay.prefilter`):
 
 * event queries (without pipes) are evaluated inline with
   ``CompiledQuery.matches``;

@@ -16,6 +16,7 @@ yields one document at a time, so memory does not grow with the file.
 
 from __future__ import annotations
 
+import codecs
 import heapq
 import json
 import logging
@@ -161,17 +162,14 @@ def _read_json_array(stream: Any, path: Path) -> Iterator[dict[str, Any]]:
     line = 1
     started = False
     index = 0
+    # The incremental decoder keeps a character split across two chunks.
+    utf8 = codecs.getincrementaldecoder("utf-8")()
     while True:
         chunk = stream.read(_CHUNK)
         try:
-            buffer = buffer[position:] + chunk.decode("utf-8")
-        except UnicodeDecodeError:
-            # A chunk may end inside a multi-byte character: read one more byte.
-            chunk += stream.read(3)
-            try:
-                buffer = buffer[position:] + chunk.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise ReplayInputError("invalid UTF-8", str(path), line) from exc
+            buffer = buffer[position:] + utf8.decode(chunk, final=not chunk)
+        except UnicodeDecodeError as exc:
+            raise ReplayInputError("invalid UTF-8", str(path), line) from exc
         position = 0
         at_end = not chunk
         while True:

@@ -1,6 +1,6 @@
 """Test-case files: ``<rule>.tests.yaml`` beside each ``<rule>.toml``.
 
-A file holds a list of cases. Each case names compact events and what the
+A file contains a list of cases. Each case names compact events and what the
 rule must do with them::
 
     cases:
@@ -83,7 +83,7 @@ _VALIDATOR = jsonschema.Draft202012Validator(CASE_FILE_SCHEMA)
 
 @dataclass(frozen=True)
 class Expectation:
-    """What a case expects: an alert or none, how many, and which events.
+    """The expectation of a case: an alert or none, how many, and which events.
 
     ``events`` lists, per expected alert, the indexes of its events in the
     case, in order (a sequence lists its steps' events, None for a missing

@@ -26,9 +26,9 @@ _SUMMARY_FIELDS = (
 def explain_missing_alert(rule: Rule, events: Sequence[dict[str, Any]]) -> str:
     """Say, per event, why the rule did not alert on it.
 
-    An event outside the rule's index patterns or without the rule's
-    timestamp field is named as such; for the others the engine lists the
-    query's false conditions with the values it saw.
+    An event outside the rule's index patterns, or without the rule's
+    timestamp field, is named as such. For every other event the engine
+    lists the query's false conditions with the values it saw.
     """
     visible = index_filter(rule.index)
     timestamp_field = rule.timestamp_override or DEFAULT_TIMESTAMP_FIELD

@@ -1,4 +1,4 @@
-"""Which index a document lives in, which rules see it, and when it happened."""
+"""Document index names, index pattern matching and timestamp parsing."""
 
 from __future__ import annotations
 

@@ -77,7 +77,7 @@ class RuleCaseItem(pytest.Item):
 
 
 def _backend(config: pytest.Config) -> Any:
-    """One embedded backend per session, so each rule is compiled once."""
+    """Return the session's embedded backend, so each rule compiles once."""
     backend = getattr(config, "_dac_backend", None)
     if backend is None:
         from dac.testing.backend import EmbeddedBackend
