@@ -5,10 +5,10 @@ Usage (one core, as recorded in docs/benchmarks.md):
     taskset -c 0 .venv/bin/python benchmarks/bench_replay.py [--events N]
         [--rules N] [--workdir DIR]
 
-The script writes an ECS NDJSON file of synthetic Elastic Defend events
-(60% process, 20% network, 10% file, 10% registry, on 20 Windows hosts, in
-time order) and a folder of EQL rules: the two shipped RunDLL32 rules plus
-generated event queries and sequences. It then runs ``dac replay
+The script writes an ECS NDJSON file of synthetic Elastic Defend events in
+time order: 60% process, 20% network, 10% file and 10% registry events on
+20 Windows hosts. It also writes a folder of EQL rules: the two shipped
+RunDLL32 rules plus generated event queries and sequences. It then runs ``dac replay
 --format json`` on them in a fresh interpreter and prints the wall time,
 the child's peak resident memory (``ru_maxrss``) and the alert count. The
 input file is reused between runs when it already has the requested size.

@@ -1,12 +1,12 @@
 """Write small but real Windows ``.evtx`` files for tests.
 
 Windows stores an event log as a 4 KiB file header followed by 64 KiB
-chunks; each chunk holds records whose body is "binary XML": a template of
-tokens (elements, attributes, substitution slots) plus the substitution
+chunks. Each chunk contains records whose body is "binary XML": a template
+of tokens (elements, attributes, substitution slots) plus the substitution
 values of the record. This writer emits that layout with one resident
-template per record and UTF-16 string substitutions, following the
-published format description of libevtx (Joachim Metz, "Windows XML Event
-Log (EVTX) format"). It writes only what the tests need: one chunk, string
+template per record and UTF-16 string substitutions. Offsets and token
+layouts are the ones python-evtx 0.8's reader parses (``Evtx/Evtx.py`` and
+``Evtx/Nodes.py``). It writes only what the tests need: one chunk, string
 values, no shared templates or string tables.
 """
 
@@ -134,7 +134,7 @@ def _record_body(record_offset: int, number: int, system: dict, data: dict) -> b
 def write_evtx(path: Path, events: Sequence[tuple[dict, dict]], when: datetime) -> Path:
     """Write ``events`` as (system, event data) pairs into one chunk at ``path``.
 
-    ``system`` holds provider, event_id, time (ISO 8601), channel, computer
+    ``system`` contains provider, event_id, time (ISO 8601), channel, computer
     and optionally user_id; ``data`` maps each ``Data Name`` to its text.
     """
     records = bytearray()

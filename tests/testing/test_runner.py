@@ -165,8 +165,8 @@ cases:
 
 
 def test_timestamp_override_orders_events(rule_folder):
-    # @timestamp says the connection came first; event.ingested says the
-    # shell did. A rule with timestamp_override follows event.ingested.
+    # By @timestamp the connection came first, by event.ingested the shell
+    # did. A rule with timestamp_override orders by event.ingested.
     cases = """
 cases:
   - name: ingest order decides
