@@ -34,7 +34,7 @@ def test_layout_metadata_then_rule_query_last():
     assert text.index("[metadata]") < text.index("[rule]")
     assert text.index("type = ") < text.index("query = ")
     assert text.index("query = ") < text.index("[[rule.threat]]")
-    assert '"""' in text, "a query with line breaks is a multi-line string"
+    assert "query = '''\n" in text, "a query is a multi-line literal string"
 
 
 def test_round_trip_through_rule_loader():
@@ -90,3 +90,17 @@ def test_write_same_rule_needs_overwrite(tmp_path):
 def test_carriage_return_kept():
     data = document(note="line one\r\nline two\r\n")
     assert tomllib.loads(dump_rule(data)) == data
+
+
+def test_query_columns_match_file_columns():
+    query = 'process where process.name : "C:\\\\Temp\\\\*.exe" and x == "a\\"b"\n'
+    text = dump_rule(document(query=query))
+    assert "\n" + query in text
+    assert tomllib.loads(text)["rule"]["query"] == query
+
+
+def test_query_with_triple_quote_stays_escaped():
+    query = "process where x == \"'''\"\n"
+    text = dump_rule(document(query=query))
+    assert "query = '''" not in text
+    assert tomllib.loads(text)["rule"]["query"] == query

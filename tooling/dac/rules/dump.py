@@ -46,6 +46,9 @@ def dump_rule(data: dict[str, Any]) -> str:
     if isinstance(rule, dict) and "query" in rule:
         rule["query"] = rule.pop("query")
     try:
+        text = _with_literal_query(document)
+        if text is not None and tomllib.loads(text) == document:
+            return text
         text = tomli_w.dumps(document, multiline_strings=True)
         if tomllib.loads(text) == document:
             return text
@@ -99,3 +102,28 @@ def _rule_id_of(path: Path) -> str | None:
         )
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
         return None
+
+
+_QUERY_PLACEHOLDER = "__dac_query_placeholder__"
+
+
+def _with_literal_query(document: dict[str, Any]) -> str | None:
+    """Write the query as a literal ``\'\'\'`` string, as detection-rules does.
+
+    A literal string has no escapes, so each character of the query sits at
+    the same column in the file as in the query, and diagnostics point at
+    the right place. Returns None when the query cannot be written literally
+    (it contains ``\'\'\'`` or a control character other than tab and newline).
+    """
+    rule = document.get("rule")
+    query = rule.get("query") if isinstance(rule, dict) else None
+    if not isinstance(query, str) or "'''" in query or query.endswith("'"):
+        return None
+    if any(ord(char) < 32 and char not in "\t\n" for char in query) or "\x7f" in query:
+        return None
+    placeholder_document = dict(document, rule=dict(rule, query=_QUERY_PLACEHOLDER))
+    text = tomli_w.dumps(placeholder_document, multiline_strings=True)
+    line = f'query = "{_QUERY_PLACEHOLDER}"'
+    if text.count(line) != 1:
+        return None
+    return text.replace(line, "query = '''\n" + query + "'''")
