@@ -32,6 +32,9 @@ def fn_between(args: Sequence[Any], ignore_case: bool, kind: str) -> Any:
         return None
     if greedy is None:
         greedy = False
+    if not source or not left or not right:
+        # Elasticsearch returns the source unchanged when any text is empty.
+        return source
     haystack = source.lower() if ignore_case else source
     if ignore_case:
         left, right = left.lower(), right.lower()
@@ -40,8 +43,13 @@ def fn_between(args: Sequence[Any], ignore_case: bool, kind: str) -> Any:
         return ""
     start += len(left)
     end = haystack.rfind(right) if greedy else haystack.find(right, start)
-    if end < start:
+    if end < 0:
         return ""
+    if end < start:
+        # Java's substring fails here, so Elasticsearch fails the search.
+        raise EqlRuntimeError(
+            f"between(): the last {args[2]!r} comes before the end of {args[1]!r}"
+        )
     return source[start:end]
 
 
