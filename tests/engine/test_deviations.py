@@ -78,3 +78,11 @@ def test_string_contains_empty_needle_is_true() -> None:
         'process where stringContains(name, "")', [_event(name="x")], schema="none"
     )
     assert response["hits"]["total"]["value"] == 1
+
+
+def test_null_value_mapping_not_applied() -> None:
+    # With "null_value": "NULL" in the mapping, Elasticsearch matches an
+    # explicit null as "NULL"; the engine has no such mapping parameter.
+    documents = [_event(field=None)]
+    assert _ids('process where field == "NULL"', documents) == []
+    assert _ids("process where field == null", documents) == [0]
