@@ -160,3 +160,18 @@ def test_unknown_backend_is_usage_error(rule_folder):
 def test_shipped_rules_pass():
     result = invoke("detections")
     assert result.exit_code == 0, result.output
+
+
+def test_unreachable_backend_exit_two(rule_folder, monkeypatch):
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    # The port is closed again, so a connection is refused at once.
+    monkeypatch.setenv("DAC_ES_URL", f"http://127.0.0.1:{port}")
+    write_rule(rule_folder, cases=PASSING)
+    result = invoke(rule_folder, "--backend", "elasticsearch")
+    assert result.exit_code == 2
+    assert "elasticsearch backend: cannot connect" in result.output
+    assert f"127.0.0.1:{port}" in result.output

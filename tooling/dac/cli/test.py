@@ -46,8 +46,9 @@ def command(
 
     PATHS are rule files, test-case files or directories (default:
     detections/). Exit status: 0 when every case passes, 1 when a case
-    fails, 2 for a usage error: a missing path, an unreadable rule, or a
-    malformed test-case file (the message names the file and case).
+    fails, 2 for a usage or environment error: a missing path, an
+    unreadable rule, a malformed test-case file (the message names the file
+    and case), or a backend that cannot be reached.
     """
     targets = [_rule_target(path) for path in (paths or (Path(DEFAULT_PATH),))]
     for target in targets:
@@ -72,6 +73,10 @@ def command(
                     )
                 except TestCaseError as exc:
                     errors.append(exc)
+    except DacError as exc:
+        # The backend is unreachable or misconfigured: no case can run.
+        click.echo(f"error: {backend_name} backend: {exc}", err=True)
+        sys.exit(2)
     finally:
         backend.close()
 

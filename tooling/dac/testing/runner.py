@@ -91,7 +91,9 @@ def run_case(
     """Build the case's events, run the rule on them and judge the alerts.
 
     Raises :class:`TestCaseError` when an event is invalid (unknown field,
-    bad time), since no verdict is possible then.
+    bad time), and the backend's error when the backend cannot be reached
+    or configured, since no verdict is possible then. Any other backend
+    error fails the case with its message.
     """
     path = str(case_file.path)
     factory = EventFactory(seed=f"{rule.rule_id}:{case.name}", base_time=base_time)
@@ -99,9 +101,33 @@ def run_case(
     try:
         alerts = backend.run(rule, events)
     except DacError as exc:
+        if is_environment_error(exc):
+            raise
         return _result(rule, case, path, False, f"backend error: {exc}", [])
     passed, message = judge(rule, case, events, alerts)
     return _result(rule, case, path, passed, message, alerts)
+
+
+def is_environment_error(exc: DacError) -> bool:
+    """Tell whether ``exc`` means the backend is unusable, not that a case failed.
+
+    These are a missing or invalid configuration, an unreachable
+    Elasticsearch, and a Kibana that is unreachable, rejects the TLS
+    connection or rejects the credentials.
+    """
+    from dac.errors import ConfigError, ElasticsearchConnectionError
+
+    if isinstance(exc, ConfigError | ElasticsearchConnectionError):
+        return True
+    try:
+        from dac.kibana.errors import (
+            KibanaAuthError,
+            KibanaTLSError,
+            KibanaUnavailableError,
+        )
+    except ImportError:
+        return False
+    return isinstance(exc, KibanaAuthError | KibanaTLSError | KibanaUnavailableError)
 
 
 def run_cases(
