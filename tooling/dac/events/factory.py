@@ -219,11 +219,41 @@ def _build(
     when: datetime,
     rng: random.Random,
 ) -> dict[str, Any]:
-    given_event = (
-        case_fields.get("event") if isinstance(case_fields.get("event"), dict) else {}
-    )
-    event_types = _as_list(given_event.get("type", list(category.event_type)))
-    document: dict[str, Any] = {
+    case_event = case_fields.get("event")
+    case_event = case_event if isinstance(case_event, dict) else {}
+    event_types = _as_list(case_event.get("type", list(category.event_type)))
+    document = _base_document(category, host, when, rng, event_types)
+    document = deep_merge(document, category.extra(host, rng))
+    if category.has_process:
+        case_process = case_fields.get("process")
+        case_process = case_process if isinstance(case_process, dict) else {}
+        is_start = category.name == "process" and "start" in event_types
+        document["process"] = fill_process(
+            case_process, host, processes, when, is_start
+        )
+        if category.name == "process" and "end" in event_types:
+            document["process"]["exit_code"] = 0
+
+    document = deep_merge(document, case_fields)
+    for key in ("category", "type"):
+        value = document["event"].get(key)
+        if value is not None and not isinstance(value, list):
+            document["event"][key] = [value]
+    if "@timestamp" in case_fields:
+        # The case gave the time as an offset; write it resolved.
+        document["@timestamp"] = format_time(when)
+    return document
+
+
+def _base_document(
+    category: Category,
+    host: HostProfile,
+    when: datetime,
+    rng: random.Random,
+    event_types: list[str],
+) -> dict[str, Any]:
+    """Return the fields every Elastic Defend event of ``category`` carries."""
+    return {
         "@timestamp": format_time(when),
         "agent": host.agent(),
         "data_stream": {
@@ -249,25 +279,6 @@ def _build(
         "message": f"Endpoint {category.stream} event",
         "user": host.user(),
     }
-    document = deep_merge(document, category.extra(host, rng))
-    if category.has_process:
-        process_given = case_fields.get("process")
-        process_given = process_given if isinstance(process_given, dict) else {}
-        is_start = category.name == "process" and "start" in event_types
-        document["process"] = fill_process(
-            process_given, host, processes, when, is_start
-        )
-        if category.name == "process" and "end" in event_types:
-            document["process"]["exit_code"] = 0
-    document = deep_merge(document, case_fields)
-    for key in ("category", "type"):
-        value = document["event"].get(key)
-        if value is not None and not isinstance(value, list):
-            document["event"][key] = [value]
-    if "@timestamp" in case_fields:
-        # The case gave the time as an offset; write it resolved.
-        document["@timestamp"] = format_time(when)
-    return document
 
 
 def _event_id(rng: random.Random) -> str:
