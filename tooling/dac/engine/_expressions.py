@@ -277,38 +277,65 @@ class ExpressionCompiler:
     def _match(self, expr: ast.Match) -> Predicate:
         matchers = []
         exact: set[str] = set()
+        others: list[Any] = []  # ``:`` also compares numbers, booleans and null
         ignore_case = expr.case_insensitive
         for pattern in expr.patterns:
             if not isinstance(pattern.value, str):
-                raise _error(
-                    pattern,
-                    f"[{expr.op}] needs string patterns, found [{pattern.value!r}]",
-                )
+                if expr.op != ":":
+                    raise _error(
+                        pattern,
+                        f"[{expr.op}] needs string patterns, "
+                        f"found [{format_literal(pattern.value)}]",
+                    )
+                others.append(pattern.value)
+                continue
             text = pattern.value
             if expr.op != "regex" and "*" not in text and "?" not in text:
                 # A wildcard pattern without wildcards is an equality test.
                 exact.add(text.lower() if ignore_case else text)
             else:
                 matchers.append(self._pattern(expr, pattern))
-        test = _pattern_test(exact, matchers, ignore_case)
+        strings = exact or matchers
+        test = _pattern_test(exact, matchers, ignore_case) if strings else None
+        equal = [_value_test("==", v, None) for v in others if v is not None]
+        null_test = None in others
+
+        def value_test(value: Any) -> bool:
+            if type(value) is str:
+                return test is not None and test(value)
+            return any(check(value) for check in equal)
 
         if isinstance(expr.value, ast.Field):
             ref = self.field(expr.value)
             if ref is not None:
-                if self.field_types is not None and ref.family not in ("string", None):
+                if (
+                    strings
+                    and self.field_types is not None
+                    and ref.family not in ("string", None)
+                ):
                     raise _error(
                         expr,
-                        f"[{expr.op}] works on string fields only; field "
-                        f"[{ref.name}] is [{ref.es_type}]",
+                        f"[{expr.op}] with a string pattern works on string "
+                        f"fields only; field [{ref.name}] is [{ref.es_type}]",
                     )
-                return _any_value(ref.values, test, strings_only=True)
+                if not others:
+                    return _any_value(ref.values, test, strings_only=True)
+                values = ref.values
+
+                def field_match(document: Document) -> bool:
+                    found = values(document)
+                    if null_test and not found:
+                        return True
+                    return any(value_test(v) for v in found)
+
+                return field_match
         value_fn, _ = self.value(expr.value)
 
         def script_match(document: Document) -> bool | None:
             value = value_fn(document)
             if value is None:
-                return None
-            return isinstance(value, str) and test(value)
+                return True if null_test else None
+            return value_test(value)
 
         return script_match
 

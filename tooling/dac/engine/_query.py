@@ -273,17 +273,17 @@ class CompiledQuery:
         pipes = self.query.pipes
         if streaming:
             return _apply_pipes((self._sequence_hit(p) for p in completed), pipes)
-        # Elasticsearch stops a ``head`` once enough sequences completed,
-        # then reports them ordered by their first event.
+        # Elasticsearch orders sequences by their last event (the order they
+        # complete in), and a ``head`` stops once enough have completed.
         ordered: Iterable[Pending] = completed
         for pipe in pipes:
             if pipe.name == "head":
-                ordered = sorted(_take(ordered, pipe.count), key=_start)
+                ordered = sorted(_take(ordered, pipe.count), key=_end)
             else:
-                ordered = sorted(ordered, key=_start)
+                ordered = sorted(ordered, key=_end)
                 ordered = ordered[-pipe.count :] if pipe.count > 0 else []
         if not pipes:
-            ordered = sorted(ordered, key=_start)
+            ordered = sorted(ordered, key=_end)
         return (self._sequence_hit(p) for p in ordered)
 
     def _sequence_hit(self, sequence: Pending) -> Hit:
@@ -311,8 +311,8 @@ class CompiledQuery:
         return _apply_pipes(hits, self.query.pipes)
 
 
-def _start(sequence: Pending) -> tuple:
-    return sequence.start
+def _end(sequence: Pending) -> tuple:
+    return sequence.last
 
 
 def _take(hits: Iterable[Any], count: int) -> list[Any]:
