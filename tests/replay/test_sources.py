@@ -406,3 +406,16 @@ def test_line_longer_than_one_read_piece(tmp_path):
     documents = list(iter_documents(path))
     assert len(documents[0]["a"]) == 200_000
     assert documents[1][SOURCE_KEY].endswith(":2")
+
+
+def test_flat_shape_prefers_utc_timestamp(tmp_path):
+    record = {
+        "EventID": 4688,
+        "Channel": "Security",
+        "EventTime": "2020-10-19 21:21:41",
+        "@timestamp": "2020-10-20T01:21:41.000Z",
+        "NewProcessName": "C:\\Windows\\System32\\cmd.exe",
+    }
+    path = write_lines(tmp_path / "nxlog.json", [record])
+    (document,) = list(iter_documents(path))
+    assert document["@timestamp"] == "2020-10-20T01:21:41.000Z"

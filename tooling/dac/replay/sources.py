@@ -305,7 +305,9 @@ def _flat_record(item: Mapping[str, Any]) -> WindowsRecord:
             system["Channel"] = "Microsoft-Windows-Sysmon/Operational"
         elif provider == "Microsoft-Windows-Security-Auditing":
             system["Channel"] = "Security"
-    for key in ("TimeCreated", "EventTime", "@timestamp"):
+    # EventTime in NXLog-style exports is local time without a zone, so the
+    # UTC fields come first.
+    for key in ("TimeCreated", "@timestamp", "EventTime"):
         if isinstance(item.get(key), str):
             system["TimeCreated"] = {"SystemTime": item[key]}
             break
