@@ -48,8 +48,6 @@ Document = Mapping[str, Any]
 Predicate = Callable[[Document], "bool | None"]
 ValueFn = Callable[[Document], Any]
 
-_NULL = object()  # marks an ``?optional`` field absent from the mapping
-
 
 def _error(node: ast.Node, message: str) -> EqlSemanticError:
     return EqlSemanticError(message, node.line, node.column)

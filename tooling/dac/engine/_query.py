@@ -210,9 +210,10 @@ class CompiledQuery:
         """Evaluate documents already sorted by timestamp, keeping little state.
 
         Sequence state is bounded by ``maxspan``. Hits come out as they are
-        found; for sequences that is completion order, not start order.
-        Out-of-order documents are processed where they stand and counted in
-        a warning.
+        found, so a sequence that ends with a missing step ``![...]`` comes
+        out once its ``maxspan`` window has passed, possibly after sequences
+        that completed later. Out-of-order documents are processed where
+        they stand and counted in a warning.
         """
         ordered = self._ordered(events)
         if self.kind == "event":
