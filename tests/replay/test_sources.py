@@ -132,6 +132,8 @@ def test_xmltodict_data_list(tmp_path):
     (document,) = list(iter_documents(path))
     assert document["process"]["name"] == "whoami.exe"
     assert document["process"]["pid"] == 0x1A4
+    assert document["@timestamp"] == "2025-01-15T10:00:00.000Z"
+    assert document["event"]["code"] == "4688"
 
 
 def test_flat_dataset_shape(tmp_path):

@@ -251,7 +251,10 @@ def _attributes(value: Any) -> Any:
         if "#text" in value:
             return value["#text"]
         merged = dict(value.get("#attributes") or {})
-        merged.update({k: v for k, v in value.items() if k != "#attributes"})
+        # xmltodict writes attributes as "@Name" keys.
+        merged.update(
+            {k.removeprefix("@"): v for k, v in value.items() if k != "#attributes"}
+        )
         return merged
     return value
 
