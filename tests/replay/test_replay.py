@@ -225,3 +225,48 @@ def test_baseline_generator_is_deterministic(tmp_path):
         shipped = f"detections/baseline/{path.name}"
         with open(shipped, encoding="utf-8") as stream:
             assert path.read_text(encoding="utf-8") == stream.read()
+
+
+def test_cli_evtx_alerts_with_shipped_rule(tmp_path):
+    from datetime import UTC, datetime
+
+    from .evtx_writer import write_evtx
+
+    system = {
+        "provider": "Microsoft-Windows-Sysmon",
+        "event_id": "1",
+        "time": "2025-01-15T10:00:00.000000Z",
+        "channel": "Microsoft-Windows-Sysmon/Operational",
+        "computer": "WS-01",
+    }
+    attack = {
+        "UtcTime": "2025-01-15 10:00:00.000",
+        "Image": "C:\\Windows\\System32\\cmd.exe",
+        "CommandLine": "cmd.exe /c whoami",
+        "ParentImage": "C:\\Windows\\System32\\rundll32.exe",
+        "ParentCommandLine": (
+            'rundll32.exe javascript:"\\..\\mshtml,RunHTMLApplication"'
+        ),
+    }
+    benign = {
+        **attack,
+        "UtcTime": "2025-01-15 10:00:05.000",
+        "ParentCommandLine": "rundll32.exe C:\\Windows\\System32\\shell32.dll,"
+        "Control_RunDLL desk.cpl",
+    }
+    log = write_evtx(
+        tmp_path / "sysmon.evtx",
+        [(system, attack), ({**system, "time": "2025-01-15T10:00:05Z"}, benign)],
+        datetime(2025, 1, 15, tzinfo=UTC),
+    )
+    rule = (
+        "detections/windows/defense_evasion/"
+        "suspicious_rundll32_parent_command_line.toml"
+    )
+    result = invoke(log, "--rules", rule, "--format", "json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    assert document["summary"] == {"events": 2, "alerts": 1}
+    (alert,) = document["alerts"]
+    assert alert["source"] == f"{log}#1"
+    assert alert["events"][0]["_index"] == "logs-windows.sysmon_operational-default"
