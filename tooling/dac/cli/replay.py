@@ -48,11 +48,13 @@ def command(
 ) -> None:
     """Run rules over recorded logs: ECS NDJSON, Windows JSON or .evtx.
 
-    Each FILE is read as a stream, so large exports need little memory;
-    each must be in time order, and several files are merged by @timestamp.
+    Each FILE is read as a stream, so large exports need little memory.
+    Each must be in time order. Several files are merged by the timestamp
+    field most of the rules use.
+
     Exit status: 0 (with --baseline: no alert above low severity), 1 when
     --baseline finds noisy rules, 2 for a missing path, an unreadable rule
-    or a malformed input file (the message names the file and line).
+    or a malformed input file. The message names the file and line.
     """
     if not rules_path.exists():
         raise click.UsageError(f"rules path not found: {rules_path}")

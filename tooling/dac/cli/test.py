@@ -45,8 +45,10 @@ def command(
     """Run the test cases in <rule>.tests.yaml beside each rule.
 
     PATHS are rule files, test-case files or directories (default:
-    detections/). Exit status: 0 when every case passes, 1 when a case
-    fails, 2 for a usage or environment error: a missing path, an
+    detections/).
+
+    Exit status: 0 when every case passes, 1 when a case fails, 2 for a
+    usage or environment error. Such errors are a missing path, an
     unreadable rule, a malformed test-case file (the message names the file
     and case), or a backend that cannot be reached.
     """

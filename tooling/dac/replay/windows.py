@@ -1,12 +1,12 @@
 """Map Windows event log records to ECS the way Elastic's Windows integrations do.
 
-Facts follow the ingest pipelines of Elastic's ``windows`` package
-(``sysmon_operational`` data stream) and ``system`` package (``security``
-data stream) in elastic/integrations: the ``event.*`` categorization per
-event code, and the process, parent and user fields of Sysmon event 1 and
-Security event 4688. Other events keep their categorization and raw
-``winlog.event_data``; their specific fields are not mapped (see
-docs/replay.md).
+Facts follow the ingest pipelines in elastic/integrations of the
+``windows`` package (``sysmon_operational`` data stream) and the ``system``
+package (``security`` data stream). They give the ``event.*``
+categorization per event code, and the process, parent and user fields of
+Sysmon event 1 and Security event 4688. Other events keep their
+categorization and raw ``winlog.event_data``, but their specific fields are
+not mapped (see docs/replay.md).
 """
 
 from __future__ import annotations
