@@ -40,7 +40,7 @@ from dac.engine._types import (
     type_family,
 )
 from dac.engine._values import doc_value, make_getter
-from dac.engine._wildcard import compile_wildcard
+from dac.engine._wildcard import compile_lucene_wildcard, compile_wildcard
 from dac.eql import ast
 from dac.errors import EqlSemanticError
 
@@ -362,6 +362,16 @@ class ExpressionCompiler:
         )
         if translatable:
             ref = self.field(first)
+            if ref is not None and call.name in _WILDCARD_TRANSLATED:
+                # Elasticsearch runs these as a wildcard query built by plain
+                # concatenation, so * ? and \ in the argument are wildcard syntax.
+                text = rest[0].value
+                if isinstance(text, str):
+                    prefix, suffix = _WILDCARD_TRANSLATED[call.name]
+                    test = compile_lucene_wildcard(
+                        prefix + text + suffix, call.case_insensitive
+                    )
+                    return _any_value(ref.values, test, strings_only=True)
             if ref is not None:
                 impl = spec[0]
                 constants = [a.value for a in rest]
@@ -503,6 +513,10 @@ class ExpressionCompiler:
 
         return apply, kind
 
+
+# Functions Elasticsearch turns into a wildcard query on a field, with the
+# text placed before and after the constant argument.
+_WILDCARD_TRANSLATED = {"stringContains": ("*", "*"), "endsWith": ("*", "")}
 
 # Per function, the type family each argument position needs (checked for
 # literals, and for fields when the mapping is known).

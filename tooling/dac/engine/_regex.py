@@ -206,6 +206,16 @@ class Regex:
         self._start = parse(pattern)
         self._states: dict[tuple, tuple[bool, dict[str, tuple]]] = {}
 
+    @classmethod
+    def from_term(cls, term: tuple, ignore_case: bool = False) -> Regex:
+        """Build a matcher from a term made with this module's constructors."""
+        regex = cls.__new__(cls)
+        regex.pattern = ""
+        regex.ignore_case = ignore_case
+        regex._start = term
+        regex._states = {}
+        return regex
+
     def fullmatch(self, text: str) -> bool:
         states = self._states
         state = self._start

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from dac.engine._regex import ANY_CHAR, EMPTY, Regex, cat, char, star
+
 
 def _segment_at(text: str, segment: str, index: int) -> bool:
     if index + len(segment) > len(text):
@@ -92,3 +94,31 @@ def _prefix_suffix(head: str, tail: str, ignore_case: bool) -> Callable[[str], b
         return text.startswith(head) and text.endswith(tail)
 
     return match
+
+
+def compile_lucene_wildcard(pattern: str, ignore_case: bool) -> Callable[[str], bool]:
+    """Return a predicate for Lucene ``WildcardQuery`` syntax.
+
+    Unlike EQL's own wildcards, Lucene's treat ``\\`` as an escape for the
+    next character (a trailing backslash is literal). Elasticsearch uses
+    this syntax when it turns ``stringContains`` and ``endsWith`` on a field
+    into a wildcard query.
+    """
+    if "\\" not in pattern:
+        return compile_wildcard(pattern, ignore_case)
+    term = EMPTY
+    index = 0
+    while index < len(pattern):
+        ch = pattern[index]
+        if ch == "\\" and index + 1 < len(pattern):
+            term = cat(term, char(pattern[index + 1]))
+            index += 2
+            continue
+        if ch == "*":
+            term = cat(term, star(ANY_CHAR))
+        elif ch == "?":
+            term = cat(term, ANY_CHAR)
+        else:
+            term = cat(term, char(ch))
+        index += 1
+    return Regex.from_term(term, ignore_case).fullmatch
