@@ -288,3 +288,25 @@ def test_null_in_event_overrides_defaults():
     )
     assert "command_line" not in document["process"]["parent"]
     assert "args_count" not in document["process"]["parent"]
+
+
+def test_windows_image_facts():
+    (document,) = build({"process.executable": "C:\\Windows\\System32\\cmd.exe"})
+    process = document["process"]
+    assert process["pe"]["original_file_name"] == "cmd.exe"
+    assert len(process["hash"]["sha256"]) == 64
+    assert process["code_signature"]["trusted"] is True
+    assert process["code_signature"]["subject_name"] == "Microsoft Windows"
+
+
+def test_unsigned_image_outside_windows_folder():
+    (document,) = build({"process.executable": "C:\\Users\\jdoe\\Downloads\\x.exe"})
+    assert document["process"]["code_signature"] == {"exists": False}
+
+
+def test_same_executable_same_hash():
+    first, second = build(
+        {"process.executable": "C:\\Tools\\a.exe"},
+        {"process.executable": "C:\\TOOLS\\A.EXE"},
+    )
+    assert first["process"]["hash"] == second["process"]["hash"]

@@ -10,6 +10,7 @@ the rest follows from them the way Elastic Defend reports a real process:
 from __future__ import annotations
 
 import base64
+import hashlib
 import random
 from datetime import datetime, timedelta
 from typing import Any
@@ -179,7 +180,38 @@ def _fill_one(
         filled["args_count"] = len(args)
     if host.os_type == "windows":
         filled["working_directory"] = "C:\\Windows\\system32\\"
+        filled.update(_image_facts(executable, name))
     return filled
+
+
+def _image_facts(executable: str, name: str) -> dict[str, Any]:
+    """Return hashes, PE and signature fields for a Windows executable.
+
+    Hashes are derived from the path, so one executable has the same hashes
+    in every event and every run (they are not the real file's hashes).
+    Images under ``C:\\Windows\\`` are signed by Microsoft, as Windows'
+    own binaries are, and other images are unsigned.
+    """
+    digest = executable.lower().encode("utf-8")
+    signed = executable.lower().startswith("c:\\windows\\")
+    if signed:
+        signature: dict[str, Any] = {
+            "exists": True,
+            "status": "trusted",
+            "subject_name": "Microsoft Windows",
+            "trusted": True,
+        }
+    else:
+        signature = {"exists": False}
+    return {
+        "hash": {
+            "md5": hashlib.md5(digest, usedforsecurity=False).hexdigest(),
+            "sha1": hashlib.sha1(digest, usedforsecurity=False).hexdigest(),
+            "sha256": hashlib.sha256(digest).hexdigest(),
+        },
+        "pe": {"original_file_name": name},
+        "code_signature": signature,
+    }
 
 
 def _quote(arg: str) -> str:
