@@ -1,10 +1,10 @@
 """Process fields: fill a process and its parent consistently from what a case gives.
 
-A case usually names a few fields (``process.name``, a parent command line);
-the rest follows from them the way Elastic Defend reports a real process:
-``name`` is the last part of ``executable``, ``args`` is the split
-``command_line``, ``args_count`` its length, and ``entity_id`` is base64 of
-``<agent.id>-<pid>-<start time as FILETIME>``.
+A case usually names a few fields, such as ``process.name`` or a parent
+command line. The rest follows from them the way Elastic Defend reports a
+real process. ``name`` is the last part of ``executable``, ``args`` is the
+split ``command_line`` and ``args_count`` its length. ``entity_id`` is
+base64 of ``<agent.id>-<pid>-<start time as FILETIME>``.
 """
 
 from __future__ import annotations
@@ -40,9 +40,9 @@ def basename(path: str) -> str:
 def split_command_line(command_line: str) -> list[str]:
     """Split a command line into arguments, honouring double quotes.
 
-    This follows the common Windows rule (quotes group, and are dropped) and
-    is close enough for POSIX shells' simple cases; backslashes are literal,
-    as in Windows paths.
+    Quotes group characters and are dropped, as in the common Windows rule,
+    which also covers simple POSIX shell command lines. Backslashes are
+    literal, as in Windows paths.
     """
     args: list[str] = []
     current: list[str] = []
