@@ -1,6 +1,6 @@
 from dac.rules import parse_rule
 
-RULE = '''[metadata]
+RULE = """[metadata]
 creation_date = "2024/01/01"
 maturity = "production"
 
@@ -28,7 +28,7 @@ id = "TA0002"
 framework = "MITRE ATT&CK"
 [rule.threat.tactic]
 id = "TA0005"
-'''
+"""
 
 
 def test_key_lines_follow_tables():

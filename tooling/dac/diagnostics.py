@@ -11,7 +11,7 @@ Severity = Literal["error", "warning"]
 
 @dataclass(frozen=True, order=True)
 class Diagnostic:
-    """One finding: where it is, how bad it is, a stable code and a message with the fix."""
+    """One finding: its place, severity, stable code and a message with the fix."""
 
     path: str
     line: int

@@ -37,9 +37,16 @@ from dac.errors import DacError
     help="Environment config file whose [nightly] datasets are replayed.",
 )
 @click.option(
+    "--baseline-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("detections/baseline"),
+    show_default=True,
+    help="Directory of benign baseline files (.ndjson, .json, .evtx) to replay.",
+)
+@click.option(
     "--no-baseline",
     is_flag=True,
-    help="Skip the bundled benign baseline.",
+    help="Skip the benign baseline directory.",
 )
 @click.option(
     "--history",
@@ -61,6 +68,7 @@ def command(
     backends: tuple[str, ...],
     dataset_paths: tuple[Path, ...],
     config_path: Path,
+    baseline_dir: Path,
     no_baseline: bool,
     history_path: Path,
     reports_dir: Path,
@@ -75,7 +83,7 @@ def command(
     from dac.review.coverage import load_attack_table
     from dac.review.nightly import (
         Dataset,
-        bundled_baseline,
+        baseline_files,
         count_alerts,
         datasets_from_config,
         run_nightly,
@@ -87,14 +95,14 @@ def command(
     for error in load_errors:
         click.echo(f"error: {error}", err=True)
     try:
-        baseline = None if no_baseline else bundled_baseline()
-        if baseline is None and not no_baseline:
+        baselines = [] if no_baseline else baseline_files(baseline_dir)
+        if not baselines and not no_baseline:
             click.echo(
-                "warning: this install ships no benign baseline; replaying only "
-                "the configured datasets",
+                f"warning: no benign baseline files in {baseline_dir}; replaying "
+                "only the configured datasets",
                 err=True,
             )
-        datasets = [Dataset(baseline)] if baseline is not None else []
+        datasets = [Dataset(path) for path in baselines]
         datasets += datasets_from_config(config_path)
         datasets += [Dataset(path) for path in dataset_paths]
         try:

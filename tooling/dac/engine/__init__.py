@@ -23,6 +23,7 @@ from dac.engine._errors import EqlRuntimeError
 from dac.engine._explain import Explainer, format_expr
 from dac.engine._query import CompiledQuery, Hit, compile_query
 from dac.engine._search import infer_field_types, search
+from dac.engine._values import make_getter as field_getter
 from dac.eql import ast
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "compile_query",
     "explain",
     "explain_step",
+    "field_getter",
     "format_expr",
     "infer_field_types",
     "search",

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Literal as _Literal
-from typing import Union
 
 # --------------------------------------------------------------------------
 # Expressions
@@ -170,19 +169,19 @@ class FunctionCall(Node):
     case_insensitive: bool = False
 
 
-Expr = Union[
-    Literal,
-    Field,
-    Not,
-    And,
-    Or,
-    Comparison,
-    In,
-    Match,
-    Arithmetic,
-    Negate,
-    FunctionCall,
-]
+Expr = (
+    Literal
+    | Field
+    | Not
+    | And
+    | Or
+    | Comparison
+    | In
+    | Match
+    | Arithmetic
+    | Negate
+    | FunctionCall
+)
 
 # --------------------------------------------------------------------------
 # Queries
@@ -268,7 +267,7 @@ class Pipe(Node):
     count: int
 
 
-QueryBody = Union[EventQuery, Sequence, Sample]
+QueryBody = EventQuery | Sequence | Sample
 
 
 @dataclass(frozen=True)

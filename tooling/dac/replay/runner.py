@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from dac.engine._values import make_getter  # the engine's own field lookup
+from dac.engine import field_getter
 from dac.eql import ast
 from dac.errors import DacError
 from dac.replay.prefilter import RuleIndex, query_filters, requirement_of
@@ -179,7 +179,7 @@ def _index_into(
 ) -> None:
     category = event_filter.category or ANY_CATEGORY
     if category not in by_category:
-        by_category[category] = RuleIndex(make_getter)
+        by_category[category] = RuleIndex(field_getter)
     by_category[category].add(item, requirement_of(event_filter))
 
 

@@ -31,8 +31,10 @@ log = logging.getLogger(__name__)
 # Replays ``dataset`` through ``rules`` and returns the alert count per rule_id.
 Replayer = Callable[[list[Rule], Path], dict[str, int]]
 
-# Location of the benign baseline inside the dac.replay package.
-BASELINE_RESOURCE = ("data", "benign-baseline.ndjson")
+# The repository's benign baseline: recorded or generated activity on which
+# no rule may alert (detections/baseline/ in this repository).
+BASELINE_DIR = Path("detections/baseline")
+BASELINE_SUFFIXES = (".ndjson", ".json", ".evtx")
 
 
 @dataclass(frozen=True)
@@ -199,12 +201,18 @@ def build_record(
     }
 
 
-def bundled_baseline() -> Path | None:
-    """Return the benign baseline shipped with ``dac.replay``, or None if absent."""
-    from importlib import resources
+def baseline_files(directory: Path = BASELINE_DIR) -> list[Path]:
+    """Return the replayable files of the benign baseline directory, sorted.
 
-    path = Path(str(resources.files("dac.replay").joinpath(*BASELINE_RESOURCE)))
-    return path if path.is_file() else None
+    An absent directory gives an empty list.
+    """
+    if not directory.is_dir():
+        return []
+    return sorted(
+        path
+        for path in directory.iterdir()
+        if path.is_file() and path.suffix.lower() in BASELINE_SUFFIXES
+    )
 
 
 def count_alerts(rules: list[Rule], dataset: Path) -> dict[str, int]:

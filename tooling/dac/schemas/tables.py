@@ -205,6 +205,16 @@ def _overlay_table(
             params[field_name] = ecs.params[field_name]
     fields.update(entry.get("fields", {}))
     params.update(entry.get("params", {}))
+    dynamic = bool(entry.get("dynamic", True))
+    if dynamic:
+        # An index that maps unknown fields dynamically gets every ECS field
+        # with its ECS type from the ecs@mappings dynamic templates that Fleet
+        # and Elasticsearch 8.13+ add to integration templates. Elastic Agent
+        # adds host.* and agent.* to every event this way.
+        # NOTE: the ecs@mappings inclusion is not checked against a live
+        # cluster here; it is why host.os.type is valid on Sysmon indexes.
+        for field_name, field_type in ecs.fields.items():
+            fields.setdefault(field_name, field_type)
     return FieldTable(
         name=name,
         version=entry.get("version", meta["version"]),
@@ -214,7 +224,7 @@ def _overlay_table(
         arrays=frozenset(f for f in fields if f in ecs.arrays),
         params=params,
         index_patterns=(entry["index_pattern"],),
-        dynamic=bool(entry.get("dynamic", True)),
+        dynamic=dynamic,
     )
 
 
