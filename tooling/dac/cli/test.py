@@ -35,11 +35,49 @@ DEFAULT_PATH = "detections"
     show_default=True,
     help="Where rules run: in-process engine, Elasticsearch _eql/search or Kibana.",
 )
+@click.option(
+    "--es-url",
+    help="Elasticsearch URL for the elasticsearch and kibana backends "
+    "(default: $DAC_ES_URL, else http://127.0.0.1:9200). Credentials come "
+    "from DAC_ES_API_KEY or DAC_ES_USERNAME/DAC_ES_PASSWORD.",
+)
+@click.option(
+    "--kibana-url",
+    help="Kibana URL for the kibana backend (default: the --env environment's "
+    "kibana_url, else $DAC_KIBANA_URL, else http://127.0.0.1:5601).",
+)
+@click.option(
+    "--env",
+    "env_name",
+    help="Take the Kibana URL and credentials of this environment of the "
+    "config file (kibana backend).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("dac.toml"),
+    show_default=True,
+    help="Environment config file read with --env.",
+)
+@click.option(
+    "--kibana-mode",
+    type=click.Choice(["rule", "preview"]),
+    default="rule",
+    show_default=True,
+    help="kibana backend: create and run the rule in a throwaway space, or use "
+    "the preview API.",
+)
 @click.option("--verbose-results", is_flag=True, help="List passing cases too (text).")
 def command(
     paths: tuple[Path, ...],
     output_format: str,
     backend_name: str,
+    es_url: str | None,
+    kibana_url: str | None,
+    env_name: str | None,
+    config_path: Path,
+    kibana_mode: str,
     verbose_results: bool,
 ) -> None:
     """Run the test cases in <rule>.tests.yaml beside each rule.
@@ -61,7 +99,10 @@ def command(
     loaded, errors = load_rule_cases(rules)
     base_time = None if backend_name != "embedded" else _embedded_base_time()
     try:
-        backend = get_backend(backend_name)
+        backend = get_backend(
+            backend_name,
+            **_backend_options(es_url, kibana_url, env_name, config_path, kibana_mode),
+        )
     except DacError as exc:
         raise click.UsageError(str(exc)) from exc
 
@@ -117,3 +158,19 @@ def _print(
         click.echo(render_text(results, verbose))
     for error in errors:
         click.echo(f"error: {error}", err=True)
+
+
+def _backend_options(
+    es_url: str | None,
+    kibana_url: str | None,
+    env_name: str | None,
+    config_path: Path,
+    kibana_mode: str,
+) -> dict:
+    """Collect the connection options the Docker backends accept."""
+    options: dict = {"es_url": es_url, "kibana_url": kibana_url, "mode": kibana_mode}
+    if env_name:
+        from dac.deploy.config import load_config
+
+        options["environment"] = load_config(config_path).environment(env_name)
+    return options
