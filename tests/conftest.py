@@ -1,4 +1,4 @@
-"""Skip integration tests, with the reason shown, unless a run asks for them.
+"""Skip integration tests, with the reason shown, unless a run selects them.
 
 Integration tests start Elasticsearch and Kibana in Docker. ``make test``
 collects them so the report says why they did not run: either no Docker

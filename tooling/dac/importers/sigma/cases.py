@@ -2,11 +2,11 @@
 
 The generator reads the converted query's condition and searches for field
 values that make it true: a value for each pattern a selection needs, and
-for each filter (``not``) a value that stays outside it. The result is one
-alerting case per satisfiable branch of the top-level ``or`` (at most a few),
-a near miss where one selection value is changed so the rule must stay
-quiet, and the same process's end event, which the start-event guard must
-ignore. Every case is then run on the embedded engine with the test runner,
+for each filter (``not``) a value that stays outside it. It writes one
+alerting case per satisfiable branch of the top-level ``or`` (at most a few).
+It adds a near miss, where one selection value is changed so the rule must
+stay quiet, and the same process's end event, which the start-event guard
+must ignore. Every case is then run on the embedded engine with the test runner,
 and a rule whose cases do not behave as generated is rejected.
 """
 
@@ -295,7 +295,12 @@ def _fill(pattern: str, lead: str, trail: str, middle: str) -> str:
     last = len(pattern) - 1
     for i, char in enumerate(pattern):
         if char == "*":
-            out.append(lead if i == 0 else trail if i == last else middle)
+            if i == 0:
+                out.append(lead)
+            elif i == last:
+                out.append(trail)
+            else:
+                out.append(middle)
         elif char == "?":
             out.append("a")
         else:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 _LUCENE_ONLY_OPERATORS = set('#@&~<>"')
 
 # PCRE's shorthand classes spelled out, so the result does not depend on which
-# shorthands a Lucene version knows. Whitespace is written as the characters
+# shorthands a Lucene version supports. Whitespace is written as the characters
 # themselves; the EQL string literal escapes them again.
 _WHITESPACE = " \t\n\r\f\v"
 _CLASS_SHORTHANDS_OUTSIDE = {
