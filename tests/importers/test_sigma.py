@@ -303,18 +303,38 @@ def test_import_never_loads_mitre_data(tmp_path: Path, monkeypatch) -> None:
     assert report.rejected == []
 
 
-def test_reimport_overwrites_same_rule(tmp_path: Path) -> None:
+def test_reimport_keeps_existing_files(tmp_path: Path) -> None:
     source = write(tmp_path, "rule.yml", RUNDLL32_RULE)
     first = import_sigma([source], tmp_path / "out")
+    rule_file = first.written[0]
+    cases_file = rule_file.with_suffix("").with_suffix(".tests.yaml")
+    cases_file.write_text("# edited by hand\n" + cases_file.read_text())
     second = import_sigma([source], tmp_path / "out")
+    assert second.written == []
+    assert second.rejected[0].category == "file exists"
+    assert "--overwrite" in second.rejected[0].reason
+    assert cases_file.read_text().startswith("# edited by hand")
+
+
+def test_overwrite_replaces_same_rule(tmp_path: Path) -> None:
+    source = write(tmp_path, "rule.yml", RUNDLL32_RULE)
+    first = import_sigma([source], tmp_path / "out")
+    second = import_sigma([source], tmp_path / "out", overwrite=True)
     assert first.written == second.written
     assert len(list((tmp_path / "out").glob("*.toml"))) == 1
+
+
+def test_empty_file_is_rejected(tmp_path: Path) -> None:
+    source = write(tmp_path, "empty.yml", "")
+    report = import_sigma([source], tmp_path / "out")
+    assert report.written == []
+    assert "no Sigma rule" in report.rejected[0].reason
 
 
 def test_cases_text_is_stable(tmp_path: Path) -> None:
     source = write(tmp_path, "rule.yml", RUNDLL32_RULE)
     report = import_sigma([source], tmp_path / "out")
     first = report.written[0].read_text(encoding="utf-8")
-    import_sigma([source], tmp_path / "out")
+    import_sigma([source], tmp_path / "out", overwrite=True)
     assert report.written[0].read_text(encoding="utf-8") == first
     assert textwrap.dedent(first) == first

@@ -23,6 +23,11 @@ from dac.importers.sigma.importer import ImportReport, import_sigma
     help="Directory for <name>.toml and <name>.tests.yaml of each converted rule.",
 )
 @click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace rule and test-case files that already exist (hand edits are lost).",
+)
+@click.option(
     "--format",
     "output_format",
     type=click.Choice(["text", "json"]),
@@ -30,13 +35,15 @@ from dac.importers.sigma.importer import ImportReport, import_sigma
     show_default=True,
     help="Report format on stdout.",
 )
-def command(paths: tuple[Path, ...], out_dir: Path, output_format: str) -> None:
+def command(
+    paths: tuple[Path, ...], out_dir: Path, overwrite: bool, output_format: str
+) -> None:
     """Convert Sigma rules (files or directories) into validated, tested EQL rules.
 
     Exit 0 when every rule converted, 1 when any was rejected (each rejection
     names the rule, the reason and the field), 2 on a usage error.
     """
-    report = import_sigma(paths, out_dir)
+    report = import_sigma(paths, out_dir, overwrite=overwrite)
     if output_format == "json":
         click.echo(json.dumps(_as_json(report), indent=2))
     else:
@@ -68,7 +75,7 @@ def _as_json(report: ImportReport) -> dict:
 
 def _print_text(report: ImportReport) -> None:
     for path in report.written:
-        click.echo(f"wrote {path}")
+        click.echo(f"wrote {path} and {path.with_suffix('.tests.yaml')}")
     for rejection in report.rejected:
         click.echo(
             f"{rejection.source}: rejected {rejection.title!r}: {rejection.reason}"

@@ -48,12 +48,16 @@ def iter_sigma_files(paths: Iterable[str | Path]) -> Iterator[Path]:
             yield entry
 
 
-def import_sigma(paths: Iterable[str | Path], out_dir: str | Path) -> ImportReport:
+def import_sigma(
+    paths: Iterable[str | Path], out_dir: str | Path, overwrite: bool = False
+) -> ImportReport:
     """Convert every Sigma rule under ``paths`` and write the results into ``out_dir``.
 
     Each converted rule becomes ``<slug>.toml`` with ``<slug>.tests.yaml``
-    beside it. Nothing is written for a rejected rule. No network access is
-    possible during the import.
+    beside it. Nothing is written for a rejected rule. A rule whose files
+    already exist is left alone unless ``overwrite`` is true, so a re-import
+    never loses hand edits silently. No network access is possible during
+    the import.
     """
     out_dir = Path(out_dir)
     report = ImportReport()
@@ -64,7 +68,7 @@ def import_sigma(paths: Iterable[str | Path], out_dir: str | Path) -> ImportRepo
                 if isinstance(outcome, Rejection):
                     report.rejected.append(outcome)
                     continue
-                written = _write(outcome, out_dir)
+                written = _write(outcome, out_dir, overwrite)
                 if isinstance(written, Rejection):
                     report.rejected.append(written)
                 else:
@@ -98,6 +102,11 @@ def _convert_file(path: Path) -> Iterator[ConvertedRule | Rejection]:
             source, path.name, f"invalid Sigma YAML: {exc}", "invalid Sigma"
         )
         return
+    if not collection.rules:
+        yield Rejection(
+            source, path.name, "the file contains no Sigma rule", "invalid Sigma"
+        )
+        return
     for rule in collection.rules:
         if not isinstance(rule, SigmaRule):
             yield Rejection(
@@ -118,7 +127,9 @@ def _convert_file(path: Path) -> Iterator[ConvertedRule | Rejection]:
         yield convert_rule(rule, source)
 
 
-def _write(converted: ConvertedRule, out_dir: Path) -> Path | Rejection:
+def _write(
+    converted: ConvertedRule, out_dir: Path, overwrite: bool
+) -> Path | Rejection:
     from dac.importers.sigma.cases import CaseGenerationError, generate_cases
 
     title = converted.document["rule"]["name"]
@@ -138,8 +149,17 @@ def _write(converted: ConvertedRule, out_dir: Path) -> Path | Rejection:
     if target.exists() and _rule_id_in(target) != rule_id:
         stem = f"{stem}_{converted.sigma_id[:8]}"
         target = out_dir / f"{stem}.toml"
-    target.write_text(dump_rule(converted.document), encoding="utf-8")
     tests = out_dir / f"{stem}.tests.yaml"
+    existing = [p for p in (target, tests) if p.exists()]
+    if existing and not overwrite:
+        names = " and ".join(str(p) for p in existing)
+        return Rejection(
+            converted.source,
+            title,
+            f"{names} already exists; pass --overwrite to replace it",
+            "file exists",
+        )
+    target.write_text(dump_rule(converted.document), encoding="utf-8")
     tests.write_text(
         yaml.safe_dump(cases, sort_keys=False, allow_unicode=True), encoding="utf-8"
     )
