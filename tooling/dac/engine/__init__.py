@@ -8,6 +8,7 @@ Public API:
 * :func:`search` returns a response shaped like Elasticsearch's ``_eql/search``.
 * :func:`explain` and :func:`explain_step` list the conditions an event
   failed, with the values it had.
+* :func:`timestamp_error` tells why a number cannot be a ``date`` value.
 
 Errors: EqlSyntaxError and EqlSemanticError at compile time,
 EqlRuntimeError (overflow, division by zero, invalid ``number()`` input)
@@ -24,6 +25,7 @@ from dac.engine._explain import Explainer, format_expr
 from dac.engine._query import CompiledQuery, Hit, compile_query
 from dac.engine._search import infer_field_types, search
 from dac.engine._values import make_getter as field_getter
+from dac.engine._values import timestamp_error
 from dac.eql import ast
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "format_expr",
     "infer_field_types",
     "search",
+    "timestamp_error",
 ]
 
 

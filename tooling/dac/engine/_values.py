@@ -9,6 +9,7 @@ missing.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -150,6 +151,33 @@ _ISO = re.compile(
 )
 
 
+# A ``date`` field stores epoch milliseconds in a Java long, so Elasticsearch
+# rejects a document whose timestamp falls outside this range.
+MIN_MILLIS = -(2**63)
+MAX_MILLIS = 2**63 - 1
+
+
+def timestamp_error(value: Any) -> str | None:
+    """Return why ``value`` cannot be a ``date``, or None.
+
+    Only numbers and digit strings are judged: infinity, NaN and values
+    outside a signed 64-bit count of milliseconds are errors. Other values
+    return None, and :func:`parse_timestamp` decides whether they are dates.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return "the number is not finite"
+    if isinstance(value, str):
+        text = value.strip()
+        if not text.lstrip("-").isdigit():
+            return None
+        value = int(text)
+    if isinstance(value, int | float) and not MIN_MILLIS <= value <= MAX_MILLIS:
+        return "epoch milliseconds outside the range of a 64-bit integer"
+    return None
+
+
 def parse_timestamp(value: Any) -> int | None:
     """Convert a timestamp to epoch milliseconds, or None when it is not one.
 
@@ -157,18 +185,22 @@ def parse_timestamp(value: Any) -> int | None:
     ISO-8601 date-times. A date-time without an offset is UTC, as
     Elasticsearch's ``date`` type reads it. Precision finer than a
     millisecond is truncated, because a ``date`` field stores milliseconds.
+    A number that :func:`timestamp_error` rejects (infinity, NaN, out of
+    range) is not a timestamp either.
     """
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
+        return value if MIN_MILLIS <= value <= MAX_MILLIS else None
     if isinstance(value, float):
-        return int(value)
+        # NaN fails both comparisons, and infinity is out of range.
+        return int(value) if MIN_MILLIS <= value <= MAX_MILLIS else None
     if not isinstance(value, str):
         return None
     text = value.strip()
     if text.lstrip("-").isdigit():
-        return int(text)
+        millis = int(text)
+        return millis if MIN_MILLIS <= millis <= MAX_MILLIS else None
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
