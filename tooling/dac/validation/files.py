@@ -9,7 +9,6 @@ recursing forever.
 
 from __future__ import annotations
 
-import os
 import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -18,8 +17,7 @@ from pathlib import Path
 from dac.diagnostics import Diagnostic
 from dac.errors import RuleLoadError
 from dac.rules import Rule, load_rule
-
-_BOM = b"\xef\xbb\xbf"
+from dac.rules.loader import BOM_MESSAGE, file_problem, walk_rule_files
 
 
 @dataclass(frozen=True)
@@ -48,31 +46,12 @@ def discover(paths: Iterable[str | Path]) -> Iterator[RuleFile]:
 
 
 def _walk(root: Path) -> Iterator[RuleFile]:
-    found: list[Path] = []
-    for directory, subdirectories, files in os.walk(root):
-        subdirectories.sort()
-        for name in subdirectories + files:
-            if name.endswith(".toml"):
-                found.append(Path(directory, name))
-    for path in sorted(found):
+    for path in walk_rule_files(root):
         yield _classify(path)
 
 
 def _classify(path: Path) -> RuleFile:
-    if path.is_symlink():
-        try:
-            path.resolve(strict=True)
-        except RuntimeError:
-            return RuleFile(path, "symlink loop; point the link at a rule file")
-        except OSError:
-            return RuleFile(path, "broken symlink; point the link at a rule file")
-    if path.is_dir():
-        return RuleFile(
-            path, "is a directory, not a rule file; rename it without .toml"
-        )
-    if not path.is_file():
-        return RuleFile(path, "not a regular file; a rule must be a TOML file")
-    return RuleFile(path)
+    return RuleFile(path, file_problem(path))
 
 
 def load(file: RuleFile) -> Rule | Diagnostic:
@@ -91,14 +70,12 @@ def load_error_diagnostic(exc: RuleLoadError) -> Diagnostic:
     message = exc.message
     if isinstance(cause, UnicodeDecodeError):
         code = "DAC101"
-    elif isinstance(cause, tomllib.TOMLDecodeError):
+    elif message == BOM_MESSAGE:
+        code = "DAC105"
+    elif isinstance(cause, (tomllib.TOMLDecodeError, RecursionError)):
         code = "DAC102"
-        if exc.line == 1 and _starts_with_bom(exc.path):
-            code = "DAC105"
-            message = (
-                "file starts with a UTF-8 byte order mark, which TOML does not "
-                "allow; save the file as UTF-8 without BOM"
-            )
+    elif message.startswith("invalid TOML:"):
+        code = "DAC102"
     # NOTE: the two cases below match the loader's message text, because
     # RuleLoadError has no kind; tests/bad_input fails if that text changes.
     elif "missing [rule] table" in message:
@@ -108,14 +85,6 @@ def load_error_diagnostic(exc: RuleLoadError) -> Diagnostic:
     else:
         code = "DAC100"
     return _diagnostic(exc.path, exc.line, exc.column, code, message)
-
-
-def _starts_with_bom(path: str) -> bool:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(3) == _BOM
-    except OSError:
-        return False
 
 
 def _diagnostic(path: str, line: int, column: int, code: str, message: str):
