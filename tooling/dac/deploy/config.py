@@ -23,6 +23,7 @@ from dac.kibana import (
     api_key_credentials,
     basic_credentials,
 )
+from dac.kibana.redact import mask_url_passwords
 
 DEFAULT_CONFIG = "dac.toml"
 DEFAULT_MANAGED_TAG = "managed-by:dac"
@@ -246,9 +247,9 @@ def parse_config(data: dict[str, Any], path: Path) -> DeployConfig:
     validator = jsonschema.Draft202012Validator(CONFIG_SCHEMA)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
-        raise ConfigError(
-            f"{path}: invalid config:\n" + "\n".join(_describe(e) for e in errors)
-        )
+        # A URL rejected for carrying user:password must not be echoed whole.
+        details = "\n".join(mask_url_passwords(_describe(e)) for e in errors)
+        raise ConfigError(f"{path}: invalid config:\n{details}")
     base = path.parent
     managed_tag = data.get("managed_tag", DEFAULT_MANAGED_TAG)
     environments = {

@@ -10,6 +10,7 @@ messages carry the method and path only, never headers or credentials.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 from collections.abc import Iterable, Mapping
@@ -19,7 +20,8 @@ from urllib.parse import quote
 import requests
 
 from dac.elasticsearch.config import ElasticsearchConfig
-from dac.errors import ElasticsearchConnectionError, ElasticsearchError
+from dac.errors import ConfigError, ElasticsearchConnectionError, ElasticsearchError
+from dac.kibana.redact import mask_secrets, secret_forms
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,11 @@ class ElasticsearchClient:
             self._session.headers["Authorization"] = f"ApiKey {config.api_key}"
         elif config.username and config.password:
             self._session.auth = (config.username, config.password)
+        basic = None
+        if config.username and config.password:
+            pair = f"{config.username}:{config.password}".encode()
+            basic = base64.b64encode(pair).decode("ascii")
+        self._secret_forms = secret_forms([config.api_key, config.password, basic])
 
     def __repr__(self) -> str:
         return f"ElasticsearchClient(url={self._base!r})"
@@ -103,16 +110,23 @@ class ElasticsearchClient:
                 f"cannot connect to Elasticsearch at {self._base}: {_first_line(exc)}; "
                 "start it (make stack-up) or set DAC_ES_URL / --es-url"
             ) from None
+        except (requests.exceptions.InvalidHeader, ValueError) as exc:
+            # These messages quote the header value, which can be the
+            # credential, so only the class name is kept, without chaining.
+            raise ConfigError(
+                f"{method} {path}: cannot build the request to {self._base} "
+                f"({exc.__class__.__name__}); check that DAC_ES_API_KEY or "
+                "DAC_ES_PASSWORD is one line without control characters"
+            ) from None
 
-        decoded = _decode(response)
-        if response.status_code >= 400 and response.status_code not in set(
-            allowed_status
-        ):
-            raise ElasticsearchError(
-                _error_message(method, path, response.status_code, decoded),
-                status=response.status_code,
-            )
-        return decoded
+        if response.status_code < 400 or response.status_code in set(allowed_status):
+            return _decode(response)
+        # An error body can quote the request's Authorization header.
+        decoded = _decode(response, self._secret_forms)
+        raise ElasticsearchError(
+            _error_message(method, path, response.status_code, decoded),
+            status=response.status_code,
+        )
 
     # -- API calls ----------------------------------------------------------
 
@@ -193,13 +207,18 @@ def _segment(name: str) -> str:
     return quote(name, safe="*,.-_+")
 
 
-def _decode(response: requests.Response) -> dict[str, Any]:
+def _decode(
+    response: requests.Response, masked: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """Decode a JSON body; with ``masked``, mask those strings in the text first."""
     if not response.content:
         return {}
+    text = mask_secrets(response.text, masked) if masked else None
     try:
-        decoded = response.json()
-    except ValueError:
-        return {"raw": response.text[:_MAX_REASON_CHARS]}
+        decoded = response.json() if text is None else json.loads(text)
+    except (ValueError, RecursionError):
+        text = response.text if text is None else text
+        return {"raw": text[:_MAX_REASON_CHARS]}
     return decoded if isinstance(decoded, dict) else {"value": decoded}
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from dac.errors import ConfigError
+from dac.kibana.redact import check_secret, mask_url_passwords
 
 DEFAULT_URL = "http://127.0.0.1:9200"
 
@@ -49,7 +50,7 @@ class ElasticsearchConfig:
         parts = urlsplit(self.url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigError(
-                f"invalid Elasticsearch URL {_redact_url(self.url)!r}: "
+                f"invalid Elasticsearch URL {mask_url_passwords(repr(self.url))}: "
                 "expected http(s)://host[:port]"
             )
         if parts.username or parts.password:
@@ -59,6 +60,10 @@ class ElasticsearchConfig:
             )
         if self.timeout <= 0:
             raise ConfigError(f"invalid timeout {self.timeout}: expected seconds > 0")
+        if self.api_key:
+            check_secret(self.api_key, "the Elasticsearch API key", ascii_only=True)
+        if self.password:
+            check_secret(self.password, "the Elasticsearch password")
 
     @property
     def verify_setting(self) -> bool | str:
@@ -89,9 +94,9 @@ def config_from_env(
 
     values: dict[str, object] = {
         "url": url or env.get(ENV_URL) or DEFAULT_URL,
-        "api_key": env.get(ENV_API_KEY) or None,
+        "api_key": _secret_from_env(env, ENV_API_KEY, ascii_only=True),
         "username": env.get(ENV_USERNAME) or None,
-        "password": env.get(ENV_PASSWORD) or None,
+        "password": _secret_from_env(env, ENV_PASSWORD),
         "ca_bundle": env.get(ENV_CA_BUNDLE) or None,
         "verify": env.get(ENV_VERIFY, "true").strip().lower() not in _FALSE_WORDS,
         "timeout": timeout,
@@ -102,10 +107,16 @@ def config_from_env(
     return ElasticsearchConfig(**values)  # type: ignore[arg-type]
 
 
-def _redact_url(url: str) -> str:
-    """Return ``url`` with any user information replaced by ``***``."""
-    parts = urlsplit(url)
-    if not (parts.username or parts.password):
-        return url
-    host = parts.netloc.rsplit("@", 1)[-1]
-    return parts._replace(netloc=f"***@{host}").geturl()
+def _secret_from_env(
+    env: Mapping[str, str], name: str, *, ascii_only: bool = False
+) -> str | None:
+    """Read a secret from variable ``name``, stripped of surrounding whitespace.
+
+    Raises ConfigError naming the variable when the value has a line break
+    or another control character inside. An empty value counts as unset.
+    """
+    value = env.get(name, "").strip()
+    if not value:
+        return None
+    check_secret(value, f"environment variable {name}", ascii_only=ascii_only)
+    return value

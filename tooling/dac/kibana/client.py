@@ -5,8 +5,8 @@ configured space (``/s/<space>`` prefix unless the space is ``default``),
 verifies TLS unless verification is turned off, has a timeout, and is retried on 429,
 502, 503, 504 and connection errors (see :mod:`dac.kibana.retry`). Errors are
 :mod:`dac.kibana.errors` classes carrying Kibana's message. Credentials only
-ever travel in the ``Authorization`` header, so logged paths and error texts
-cannot contain them.
+ever travel in the ``Authorization`` header, and an error body is read with
+every form of the credential masked, in case the server quotes the header.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from dac.kibana.errors import (
     KibanaUnavailableError,
     error_for_status,
 )
+from dac.kibana.redact import mask_secrets, mask_url_passwords
 from dac.kibana.retry import RETRY_STATUSES, RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,10 @@ class KibanaClient:
             or not parts.hostname
             or not valid_port
         ):
-            raise ConfigError(f"Kibana URL must be http(s)://host[:port], got {url!r}")
+            raise ConfigError(
+                "Kibana URL must be http(s)://host[:port], "
+                f"got {mask_url_passwords(repr(url))}"
+            )
         self.base_url = url.rstrip("/")
         self.space = space
         self.verify = verify
@@ -90,6 +94,7 @@ class KibanaClient:
         if credentials is not None:
             self._session.auth = CredentialsAuth(credentials)
         self._credentials = credentials
+        self._secret_forms = credentials.secret_forms() if credentials else ()
 
     def __repr__(self) -> str:
         auth = self._credentials.scheme if self._credentials else "none"
@@ -179,6 +184,16 @@ class KibanaClient:
                 "failed; set ca_bundle to the CA that signed Kibana's "
                 f"certificate ({_short_reason(exc)})"
             ) from exc
+        except (requests.exceptions.InvalidHeader, ValueError) as exc:
+            # The message of these errors quotes the header value, which can
+            # be the credential, so only the class name is kept and the
+            # original exception is not chained.
+            source = self._credentials.source if self._credentials else "none"
+            raise ConfigError(
+                f"{method} {full_path}: cannot build the request to "
+                f"{self.base_url} ({exc.__class__.__name__}); check that the "
+                f"credential ({source}) is one line without control characters"
+            ) from None
 
     def _wait(
         self,
@@ -213,9 +228,16 @@ class KibanaClient:
         ok = 200 <= status < 300 or status in accept_statuses
         if ok and raw:
             return response.text
+        success = 200 <= status < 300
+        # An error body can quote the request's Authorization header, so it
+        # is read with every form of the credential masked.
+        text = "" if success else mask_secrets(response.text, self._secret_forms)
         try:
-            body = response.json() if response.content else None
-        except ValueError:
+            if success:
+                body = response.json() if response.content else None
+            else:
+                body = json.loads(text) if text else None
+        except (ValueError, RecursionError):
             if ok:
                 raise KibanaResponseError(
                     f"{method} {full_path}: HTTP {status} with a body that is not "
@@ -226,7 +248,7 @@ class KibanaClient:
             body = None
         if ok:
             return body
-        raise error_for_status(status, method, full_path, body, response.text)
+        raise error_for_status(status, method, full_path, body, text)
 
     # -- single-rule CRUD ---------------------------------------------------
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import requests
 
 from dac.errors import ConfigError
+from dac.kibana.redact import check_secret, secret_forms
 
 # A credential file larger than this is not a credential file.
 MAX_SECRET_FILE_BYTES = 64 * 1024
@@ -36,6 +37,10 @@ class Credentials:
         """Return the value of the ``Authorization`` header."""
         return f"{self.scheme} {self.token}"
 
+    def secret_forms(self) -> tuple[str, ...]:
+        """Return the strings to mask in server messages (see ``redact``)."""
+        return secret_forms([self.token])
+
     def __repr__(self) -> str:
         return f"Credentials(scheme={self.scheme!r}, source={self.source!r}, ***)"
 
@@ -56,11 +61,16 @@ class CredentialsAuth(requests.auth.AuthBase):
         return f"CredentialsAuth({self._credentials!r})"
 
 
-def read_secret(env: str | None = None, file: str | Path | None = None) -> str:
+def read_secret(
+    env: str | None = None, file: str | Path | None = None, *, ascii_only: bool = False
+) -> str:
     """Read a secret from the environment variable ``env`` or from ``file``.
 
-    Surrounding whitespace (a trailing newline in a file) is removed. Raises
-    :class:`ConfigError` naming the variable or file, never the value.
+    Surrounding whitespace (a trailing newline in a file or a pasted ``\\r``
+    in a variable) is removed. A value with a line break or another control
+    character inside, or with a non-ASCII character when ``ascii_only`` is
+    set, is rejected. Raises :class:`ConfigError` naming the variable or
+    file, never the value.
     """
     if env:
         value = os.environ.get(env, "").strip()
@@ -69,6 +79,7 @@ def read_secret(env: str | None = None, file: str | Path | None = None) -> str:
                 f"environment variable {env} is not set or empty; export it with "
                 "the Kibana credential before running dac"
             )
+        check_secret(value, f"environment variable {env}", ascii_only=ascii_only)
         return value
     if file:
         path = Path(file).expanduser()
@@ -87,13 +98,14 @@ def read_secret(env: str | None = None, file: str | Path | None = None) -> str:
             raise ConfigError(f"credential file {path} is not UTF-8 text") from exc
         if not value:
             raise ConfigError(f"credential file {path} is empty")
+        check_secret(value, f"credential file {path}", ascii_only=ascii_only)
         return value
     raise ConfigError("no credential source given; set an env variable or a file")
 
 
 def api_key_credentials(env: str | None = None, file: str | None = None) -> Credentials:
     """Build API key credentials from the ``encoded`` value of an Elasticsearch key."""
-    token = read_secret(env, file)
+    token = read_secret(env, file, ascii_only=True)
     return Credentials("ApiKey", f"env {env}" if env else f"file {file}", token)
 
 
