@@ -96,3 +96,91 @@ def test_query_sequence_with_timestamp_override() -> None:
     assert result.exit_code == 0
     sequences = json.loads(result.output)["hits"]["sequences"]
     assert [e["_id"] for e in sequences[0]["events"]] == ["1", "0"]
+
+
+def test_query_deep_ndjson_is_input_error(tmp_path) -> None:
+    path = tmp_path / "deep.ndjson"
+    depth = 100_000
+    path.write_text('{"a":' * depth + "1" + "}" * depth + "\n", encoding="utf-8")
+    result = _run(["any where true", str(path)])
+    assert result.exit_code == 2
+    assert f"{path}:1: nesting too deep" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_query_deep_array_element_names_line(tmp_path) -> None:
+    path = tmp_path / "deep.json"
+    depth = 100_000
+    path.write_text('[\n{"a": 1},\n' + "[" * depth + "]" * depth + "\n]", "utf-8")
+    result = _run(["any where true", str(path)])
+    assert result.exit_code == 2
+    assert f"{path}:3: nesting too deep" in result.output
+
+
+def test_query_array_errors_name_line(tmp_path) -> None:
+    cases = {
+        '[\n{"a": 1}\n{"b": 2}]': ":3: invalid JSON array: expected ',' or ']'",
+        '[{"a": 1}] x': ":1: invalid JSON array: extra data after ']'",
+        '[\n{"a": 1},\n5]': ":3: element 1 of the array is not a JSON object",
+        '[{"a": 1},]': ":1:11: invalid JSON array: Expecting value",
+    }
+    for text, expected in cases.items():
+        path = tmp_path / "events.json"
+        path.write_text(text, encoding="utf-8")
+        result = _run(["any where true", str(path), "--schema", "none"])
+        assert result.exit_code == 2, text
+        assert f"{path}{expected}" in result.output, result.output
+
+
+def test_query_empty_array_has_no_hits(tmp_path) -> None:
+    path = tmp_path / "events.json"
+    path.write_text(" [ ]\n", encoding="utf-8")
+    result = _run(["any where true", str(path), "--schema", "none"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["hits"]["total"]["value"] == 0
+
+
+def test_query_infinite_timestamp_names_line(tmp_path) -> None:
+    path = tmp_path / "events.ndjson"
+    good = json.dumps(EVENTS[0])
+    path.write_text(f'{good}\n\n{{"@timestamp": 1e400, "n": 3}}\n', "utf-8")
+    result = _run(["any where true", str(path), "--schema", "none"])
+    assert result.exit_code == 2
+    assert f"{path}:3: invalid @timestamp Infinity: the number is not finite" in (
+        result.output
+    )
+    assert "Traceback" not in result.output
+
+
+def test_query_out_of_range_timestamps(tmp_path) -> None:
+    values = ["9223372036854775808", '"99999999999999999999"', "-1e300"]
+    for value in values:
+        path = tmp_path / "events.ndjson"
+        path.write_text(f'{{"event": {{"ingested": {value}}}}}\n', "utf-8")
+        result = _run(
+            ["any where true", str(path), "--timestamp-field", "event.ingested"]
+        )
+        assert result.exit_code == 2, value
+        assert f"{path}:1: invalid event.ingested" in result.output, value
+        assert "outside the range of a 64-bit integer" in result.output, value
+
+
+def test_query_terminal_stdin_is_usage_error() -> None:
+    import os
+    import subprocess
+    import sys
+
+    primary, secondary = os.openpty()
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-m", "dac.cli", "query", "any where true"],
+            stdin=secondary,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    finally:
+        os.close(secondary)
+        os.close(primary)
+    assert completed.returncode == 2
+    assert "no input: pass FILE... or - to read stdin" in completed.stderr
