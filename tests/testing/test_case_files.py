@@ -88,7 +88,12 @@ def test_missing_cases_key():
 
 def test_empty_file():
     error = error_for("")
-    assert "top level" in error.message
+    assert error.message == "file is empty: add a cases: list"
+
+
+def test_comment_only_file_is_empty():
+    error = error_for("# cases go here\n")
+    assert error.message == "file is empty: add a cases: list"
 
 
 def test_unknown_case_key_names_case_and_allowed_keys():
@@ -97,7 +102,7 @@ def test_unknown_case_key_names_case_and_allowed_keys():
         "    expect: {alert: true}\n    expected: 1\n"
     )
     assert error.case == "a"
-    assert "'expected' was unexpected" in error.message
+    assert "unknown key 'expected'" in error.message
     assert "allowed keys are description, events, expect, name" in error.message
 
 

@@ -15,7 +15,7 @@ from dac.diagnostics import Diagnostic
 from dac.errors import TestCaseError
 from dac.events import EventFactory
 from dac.rules import Rule
-from dac.testing.cases import case_file_for, load_case_file
+from dac.testing.cases import CaseFileError, case_file_for, load_case_file
 from dac.validation.context import ValidationContext
 
 
@@ -33,11 +33,31 @@ def check(rule: Rule, context: ValidationContext) -> Iterator[Diagnostic]:
         return
     try:
         case_file = load_case_file(path)
-        factory = EventFactory(seed=rule.rule_id or rule.path.name)
-        for case in case_file.cases:
-            factory.build_case(case.events, case.name, str(path), case_file.defaults)
+    except CaseFileError as exc:
+        for problem in exc.problems:
+            yield _error(
+                rule,
+                str(path),
+                "DAC602",
+                _without_path(problem.message, problem.case),
+                problem.line,
+                problem.column,
+            )
+        return
     except TestCaseError as exc:
-        yield _error(rule, str(path), "DAC602", _without_path(exc))
+        yield _error(rule, str(path), "DAC602", _without_path(exc.message, exc.case))
+        return
+    # Each case's events are built on their own, so every invalid case is listed.
+    factory = EventFactory(seed=rule.rule_id or rule.path.name)
+    invalid = False
+    for case in case_file.cases:
+        try:
+            factory.build_case(case.events, case.name, str(path), case_file.defaults)
+        except TestCaseError as exc:
+            invalid = True
+            message = _without_path(exc.message, exc.case or case.name)
+            yield _error(rule, str(path), "DAC602", message)
+    if invalid:
         return
 
     if not any(case.expect.alert for case in case_file.cases):
@@ -57,17 +77,19 @@ def check(rule: Rule, context: ValidationContext) -> Iterator[Diagnostic]:
         )
 
 
-def _without_path(exc: TestCaseError) -> str:
-    if exc.case:
-        return f"case {exc.case!r}: {exc.message}"
-    return exc.message
+def _without_path(message: str, case: str) -> str:
+    if case:
+        return f"case {case!r}: {message}"
+    return message
 
 
-def _error(rule: Rule, path: str, code: str, message: str) -> Diagnostic:
+def _error(
+    rule: Rule, path: str, code: str, message: str, line: int = 1, column: int = 1
+) -> Diagnostic:
     return Diagnostic(
         path=path,
-        line=1,
-        column=1,
+        line=line,
+        column=column,
         severity="error",
         code=code,
         message=message,
