@@ -143,7 +143,7 @@ def test_cli_json_output(tmp_path):
     result = invoke(log, "--rules", tmp_path / "rules", "--format", "json")
     assert result.exit_code == 0, result.output
     document = json.loads(result.output)
-    assert document["summary"] == {"events": 2, "alerts": 1}
+    assert document["summary"] == {"events": 2, "rules": 1, "alerts": 1}
     alert = document["alerts"][0]
     assert set(alert) == {"rule_id", "rule_name", "source", "events"}
     assert alert["source"] == f"{log}:1"
@@ -156,7 +156,7 @@ def test_cli_text_output(tmp_path):
     result = invoke(log, "--rules", tmp_path / "rules")
     assert result.exit_code == 0
     assert f"{log}:1: Rule rule (medium, 1 event)" in result.output
-    assert "1 events, 1 alerts" in result.output
+    assert "1 events, 1 rules, 1 alerts" in result.output
 
 
 def test_cli_baseline_fails_on_medium_rule(tmp_path):
@@ -179,7 +179,7 @@ def test_cli_baseline_clean(tmp_path):
     log = write_ndjson(tmp_path / "log.ndjson", [ecs("a.exe", "b.exe")])
     result = invoke(log, "--rules", tmp_path / "rules", "--baseline")
     assert result.exit_code == 0
-    assert "1 events, 0 alerts" in result.output
+    assert "1 events, 1 rules, 0 alerts" in result.output
 
 
 def test_cli_malformed_line_exit_two(tmp_path):
@@ -215,7 +215,7 @@ def test_shipped_baseline_is_quiet():
         "--baseline",
     )
     assert result.exit_code == 0, result.output
-    assert "460 events, 0 alerts" in result.output
+    assert "460 events, 2 rules, 0 alerts" in result.output
 
 
 def test_baseline_generator_is_deterministic(tmp_path):
@@ -266,7 +266,7 @@ def test_cli_evtx_alerts_with_shipped_rule(tmp_path):
     result = invoke(log, "--rules", rule, "--format", "json")
     assert result.exit_code == 0, result.output
     document = json.loads(result.output)
-    assert document["summary"] == {"events": 2, "alerts": 1}
+    assert document["summary"] == {"events": 2, "rules": 1, "alerts": 1}
     (alert,) = document["alerts"]
     assert alert["source"] == f"{log}#1"
     assert alert["events"][0]["_index"] == "logs-windows.sysmon_operational-default"

@@ -10,8 +10,14 @@ from pathlib import Path
 import click
 
 from dac.errors import DacError
-from dac.replay import iter_documents, merge_by_time, replay
-from dac.replay.runner import ReplayResult
+from dac.replay import (
+    check_timestamps,
+    input_path_error,
+    iter_documents,
+    merge_by_time,
+    replay,
+)
+from dac.replay.runner import ReplayAlert, ReplayResult
 from dac.rules import load_rules
 
 DEFAULT_RULES = "detections"
@@ -59,23 +65,31 @@ def command(
     if not rules_path.exists():
         raise click.UsageError(f"rules path not found: {rules_path}")
     for path in files:
-        if not path.is_file():
-            raise click.UsageError(f"file not found: {path}")
+        problem = input_path_error(path)
+        if problem is not None:
+            raise click.UsageError(f"{path}: {problem}")
     rules, rule_errors = load_rules([rules_path])
     if rule_errors:
         for error in rule_errors:
             click.echo(f"error: {error}", err=True)
         sys.exit(2)
     rules = [rule for rule in rules if rule.language == "eql" and rule.query]
+    if not rules:
+        click.echo(
+            f"error: no rules found in {rules_path}: replay runs rule files "
+            "(*.toml) with an EQL query",
+            err=True,
+        )
+        sys.exit(2)
 
     # Files are merged by time, so a sequence may span them. The merge uses
     # the timestamp field most rules use (Elastic's rules mostly set
     # timestamp_override = event.ingested).
     fields = Counter(rule.timestamp_override or "@timestamp" for rule in rules)
-    timestamp_field = fields.most_common(1)[0][0] if fields else "@timestamp"
+    timestamp_field = fields.most_common(1)[0][0]
     documents = merge_by_time((iter_documents(path) for path in files), timestamp_field)
     try:
-        result = replay(rules, documents)
+        result = replay(rules, check_timestamps(documents, fields))
     except DacError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
@@ -96,11 +110,15 @@ def command(
 
 
 def _print(result: ReplayResult, output_format: str) -> None:
-    alerts = sorted(result.alerts, key=lambda a: (a.rule_name, a.source))
+    alerts = sorted(result.alerts, key=ReplayAlert.sort_key)
     if output_format == "json":
         document = {
             "alerts": [alert.to_dict() for alert in alerts],
-            "summary": {"events": result.events, "alerts": len(alerts)},
+            "summary": {
+                "events": result.events,
+                "rules": result.rules,
+                "alerts": len(alerts),
+            },
         }
         click.echo(json.dumps(document, indent=2, default=str))
         return
@@ -110,4 +128,4 @@ def _print(result: ReplayResult, output_format: str) -> None:
             f"{alert.source}: {alert.rule_name} "
             f"({alert.severity or 'no severity'}, {count} event{'s' * (count != 1)})"
         )
-    click.echo(f"{result.events} events, {len(alerts)} alerts")
+    click.echo(f"{result.events} events, {result.rules} rules, {len(alerts)} alerts")

@@ -8,6 +8,8 @@ runs many rules over that stream in one pass.
 from dac.replay.runner import ReplayAlert, ReplayResult, replay
 from dac.replay.sources import (
     ReplayInputError,
+    check_timestamps,
+    input_path_error,
     iter_documents,
     merge_by_time,
     normalize,
@@ -17,6 +19,8 @@ __all__ = [
     "ReplayAlert",
     "ReplayInputError",
     "ReplayResult",
+    "check_timestamps",
+    "input_path_error",
     "iter_documents",
     "merge_by_time",
     "normalize",

@@ -25,11 +25,11 @@ from typing import Any
 
 from dac.engine import field_getter
 from dac.eql import ast
-from dac.errors import DacError
+from dac.errors import DacError, EqlError
 from dac.replay.prefilter import RuleIndex, query_filters, requirement_of
 from dac.replay.sources import SOURCE_KEY
 from dac.rules import Rule
-from dac.testing.backend import EmbeddedBackend
+from dac.testing.backend import EmbeddedBackend, query_error_at
 from dac.testing.indexes import data_stream_of, index_name_filter
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,14 @@ class ReplayAlert:
     source: str
     events: list[dict[str, Any] | None]
 
+    def sort_key(self) -> tuple[str, str, int]:
+        """Order alerts by rule name, then file, then line (or record) as a number."""
+        for separator in (":", "#"):
+            file, _, number = self.source.rpartition(separator)
+            if file and number.isdigit():
+                return (self.rule_name, file, int(number))
+        return (self.rule_name, self.source, 0)
+
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON shape of ``dac replay --format json``."""
         return {
@@ -64,10 +72,11 @@ class ReplayAlert:
 
 @dataclass
 class ReplayResult:
-    """Every alert of a replay and the number of documents read."""
+    """Every alert of a replay, the number of documents read and of rules run."""
 
     alerts: list[ReplayAlert] = field(default_factory=list)
     events: int = 0
+    rules: int = 0
 
 
 def _public(event: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -156,7 +165,10 @@ def _plan(rules: Iterable[Rule]) -> tuple[list[_IndexGroup], list[_RuleWorker]]:
     groups: dict[tuple[str, ...], _IndexGroup] = {}
     workers: list[_RuleWorker] = []
     for rule in rules:
-        compiled = backend.compile(rule)
+        try:
+            compiled = backend.compile(rule)
+        except EqlError as exc:
+            raise DacError(query_error_at(rule, exc)) from exc
         key = tuple(rule.index)
         group = groups.get(key)
         if group is None:
@@ -209,7 +221,7 @@ def replay(
     groups, workers = _plan(rules)
     for worker in workers:
         worker.start()
-    result = ReplayResult()
+    result = ReplayResult(rules=rule_count)
     try:
         for document in documents:
             result.events += 1

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from dac.engine import field_getter, timestamp_error
 from dac.errors import DacError
 from dac.events.fields import get_path
 from dac.replay.windows import WindowsRecord, to_ecs
@@ -39,6 +40,9 @@ SOURCE_KEY = "_replay_source"
 MAX_LINE_BYTES = 16 * 1024 * 1024
 _CHUNK = 1024 * 1024
 _LINE_PIECE = 64 * 1024
+# Python's JSON decoder recurses once per level of nesting, so a few hundred
+# levels exhaust the interpreter's recursion limit.
+TOO_DEEP = "nesting too deep: JSON nested more deeply than this reader accepts"
 _EVENT_NS = "{http://schemas.microsoft.com/win/2004/08/events/event}"
 
 
@@ -63,8 +67,9 @@ def iter_documents(path: str | Path) -> Iterator[dict[str, Any]]:
     that cannot be read or a record that is not valid.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ReplayInputError("file not found", str(path))
+    problem = input_path_error(path)
+    if problem is not None:
+        raise ReplayInputError(problem, str(path))
     if path.suffix.lower() == ".evtx":
         yield from _read_evtx(path)
         return
@@ -78,6 +83,41 @@ def iter_documents(path: str | Path) -> Iterator[dict[str, Any]]:
                 yield from _read_ndjson(stream, path)
     except OSError as exc:
         raise ReplayInputError(f"cannot read file: {exc.strerror}", str(path)) from exc
+
+
+def input_path_error(path: Path) -> str | None:
+    """Return why ``path`` cannot be read as a log file, or None when it can."""
+    if path.is_file():
+        return None
+    if path.is_dir():
+        return "is a directory; pass the log files in it"
+    if path.exists():
+        return "not a regular file; pass a log file"
+    if path.is_symlink():
+        return "broken symbolic link; its target does not exist"
+    return "file not found"
+
+
+def check_timestamps(
+    documents: Iterable[dict[str, Any]], fields: Iterable[str]
+) -> Iterator[dict[str, Any]]:
+    """Pass ``documents`` through, rejecting a timestamp no date field can hold.
+
+    Raises :class:`ReplayInputError` naming the document's file and line when
+    a value of one of ``fields`` is infinite, NaN or outside a 64-bit count
+    of milliseconds, since Elasticsearch rejects such a document.
+    """
+    getters = {name: field_getter(tuple(name.split("."))) for name in set(fields)}
+    for document in documents:
+        for name, getter in getters.items():
+            for value in getter(document):
+                problem = timestamp_error(value)
+                if problem is not None:
+                    raise ReplayInputError(
+                        f"invalid {name} {json.dumps(value)}: {problem}",
+                        str(document.get(SOURCE_KEY, "")),
+                    )
+        yield document
 
 
 def merge_by_time(
@@ -120,6 +160,8 @@ def _read_ndjson(stream: Any, path: Path) -> Iterator[dict[str, Any]]:
                 str(path),
                 number,
             ) from exc
+        except RecursionError as exc:
+            raise ReplayInputError(TOO_DEEP, str(path), number) from exc
         yield _tagged(item, path, number)
 
 
@@ -199,6 +241,10 @@ def _read_json_array(stream: Any, path: Path) -> Iterator[dict[str, Any]]:
                         line + buffer.count("\n", 0, position),
                     ) from exc
                 break  # the element continues in the next chunk
+            except RecursionError as exc:
+                raise ReplayInputError(
+                    TOO_DEEP, str(path), line + buffer.count("\n", 0, position)
+                ) from exc
             element_line = line + buffer.count("\n", 0, position)
             yield _tagged(item, path, element_line)
             index += 1

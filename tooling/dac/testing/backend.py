@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dac.errors import DacError
+from dac.errors import DacError, EqlError
 from dac.events.fields import get_path
 from dac.rules import Rule
 from dac.testing.indexes import data_stream_of, index_filter, timestamp_millis
@@ -106,6 +106,18 @@ class EmbeddedBackend(Backend):
         return alerts
 
 
+def query_error_at(rule: Rule, error: EqlError) -> str:
+    """Format a query error at its place in the rule file.
+
+    The result reads ``FILE:LINE:COLUMN: rule NAME: MESSAGE``, with the
+    query's line and column mapped onto the file as ``dac validate`` does.
+    """
+    from dac.validation.positions import query_position
+
+    line, column = query_position(rule, error.line, error.column)
+    return f"{rule.path}:{line}:{column}: rule {rule.display_name!r}: {error.message}"
+
+
 def field_types_for(patterns: Sequence[str]) -> Mapping[str, str] | None:
     """Return the field types of the indexes ``patterns`` match, or None if unknown."""
     if not patterns:
@@ -171,4 +183,5 @@ __all__ = [
     "EmbeddedBackend",
     "data_stream_of",
     "get_backend",
+    "query_error_at",
 ]
