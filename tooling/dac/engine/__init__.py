@@ -9,6 +9,7 @@ Public API:
 * :func:`explain` and :func:`explain_step` list the conditions an event
   failed, with the values it had.
 * :func:`timestamp_error` tells why a number cannot be a ``date`` value.
+* :func:`check_regex` tells why a ``regex`` pattern is not valid Lucene syntax.
 
 Errors: EqlSyntaxError and EqlSemanticError at compile time,
 EqlRuntimeError (overflow, division by zero, invalid ``number()`` input)
@@ -23,6 +24,8 @@ from typing import Any
 from dac.engine._errors import EqlRuntimeError
 from dac.engine._explain import Explainer, format_expr
 from dac.engine._query import CompiledQuery, Hit, compile_query
+from dac.engine._regex import RegexSyntaxError
+from dac.engine._regex import parse as _parse_regex
 from dac.engine._search import infer_field_types, search
 from dac.engine._values import make_getter as field_getter
 from dac.engine._values import timestamp_error
@@ -32,6 +35,7 @@ __all__ = [
     "CompiledQuery",
     "EqlRuntimeError",
     "Hit",
+    "check_regex",
     "compile_query",
     "explain",
     "explain_step",
@@ -41,6 +45,22 @@ __all__ = [
     "search",
     "timestamp_error",
 ]
+
+
+def check_regex(pattern: str) -> str | None:
+    """Return why ``pattern`` is not a Lucene regular expression, or None if it is.
+
+    The message names the problem and its 0-based position in the pattern.
+    Besides syntax errors, the engine rejects patterns longer than 4096
+    characters and repeat counts above 1000.
+    """
+    try:
+        _parse_regex(pattern)
+    except RegexSyntaxError as exc:
+        return str(exc)
+    except RecursionError:
+        return "pattern nests groups too deeply"
+    return None
 
 
 def _steps(query: ast.Query) -> list[ast.EventFilter]:
