@@ -207,3 +207,18 @@ def test_cli_bad_results_file(tmp_path: Path):
     assert result.exit_code == 2
     assert "invalid JSON in results file" in result.output
     assert "Traceback" not in result.output
+
+
+def test_cli_results_with_no_tests_is_usage_error(tmp_path: Path):
+    results = tmp_path / "results.json"
+    results.write_text('{"results": []}')
+    html_path = tmp_path / "x.html"
+
+    result = CliRunner().invoke(
+        cli,
+        ["coverage", "--html", str(html_path), "--results", str(results), "--no-tests"],
+    )
+
+    assert result.exit_code == 2
+    assert "--results and --no-tests exclude each other" in result.output
+    assert not html_path.exists()

@@ -35,7 +35,8 @@ DEFAULT_HISTORY = Path("reports/history.jsonl")
 @click.option(
     "--no-tests",
     is_flag=True,
-    help="Do not run the cases; the report shows test status as not run.",
+    help="Do not run the cases; the report shows test status as not run. "
+    "Cannot be combined with --results.",
 )
 @click.option(
     "--history",
@@ -66,6 +67,11 @@ def command(
 
     if navigator_path is None and html_path is None:
         raise click.UsageError("give --navigator FILE, --html FILE or both")
+    if results_path is not None and no_tests:
+        raise click.UsageError(
+            "--results and --no-tests exclude each other: --results reads test "
+            "status from a file, --no-tests reports it as not run"
+        )
     rules, load_errors = load_rules(paths or (Path("detections"),))
     for error in load_errors:
         click.echo(f"error: {error}", err=True)
