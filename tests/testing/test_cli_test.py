@@ -175,3 +175,52 @@ def test_unreachable_backend_exit_two(rule_folder, monkeypatch):
     assert result.exit_code == 2
     assert "elasticsearch backend: cannot connect" in result.output
     assert f"127.0.0.1:{port}" in result.output
+
+
+def test_invalid_query_reported_once_per_rule(rule_folder):
+    rule = write_rule(rule_folder, query="process wher true", cases=PASSING)
+    line = rule.read_text().splitlines().index("process wher true") + 1
+    result = invoke(rule_folder)
+    assert result.exit_code == 2
+    assert result.output.count("invalid query") == 1
+    assert f"{rule}:{line}:9: rule 'Rule rule': invalid query: " in result.output
+    assert "FAIL" not in result.output
+    assert "backend error" not in result.output
+
+
+def test_invalid_query_is_junit_error(rule_folder):
+    write_rule(rule_folder, query="process wher true", cases=PASSING)
+    result = invoke(rule_folder, "--format", "junit")
+    assert result.exit_code == 2
+    xml_text = result.output[: result.output.index("</testsuites>") + 13]
+    root = ET.fromstring(xml_text)
+    assert root.get("errors") == "1"
+    assert root.get("failures") == "0"
+
+
+def test_invalid_query_leaves_other_rules_running(rule_folder):
+    write_rule(rule_folder, stem="broken", query="process wher true", cases=PASSING)
+    write_rule(
+        rule_folder,
+        stem="good",
+        cases=PASSING,
+        rule_id="00000000-0000-4000-8000-000000000002",
+    )
+    result = invoke(rule_folder)
+    assert result.exit_code == 2
+    assert "2 cases: 2 passed, 0 failed" in result.output
+    assert "broken.toml" in result.output
+
+
+def test_unreachable_backend_one_message(rule_folder, monkeypatch):
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("DAC_ES_URL", f"http://127.0.0.1:{port}")
+    write_rule(rule_folder, cases=PASSING)
+    result = invoke(rule_folder, "--backend", "elasticsearch")
+    assert result.exit_code == 2
+    assert result.output.count("cannot connect") == 1
+    assert "FAIL" not in result.output

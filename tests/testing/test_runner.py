@@ -275,3 +275,37 @@ cases:
 """
     results = run(rule_folder, query=query, cases=cases)
     assert [r.message for r in results if not r.passed] == []
+
+
+def test_query_error_maps_to_rule_file(rule_folder):
+    from dac.testing.runner import query_error
+
+    # A query on the key's line: the column shifts by the text before it.
+    path = write_rule(rule_folder, query="x")
+    block = "query = '''\nx\n'''"
+    path.write_text(path.read_text().replace(block, 'query = "process where nope"'))
+    rule = load_rule(path)
+    error = query_error(rule, EmbeddedBackend())
+    assert isinstance(error, TestCaseError)
+    line = rule.source.splitlines().index('query = "process where nope"') + 1
+    assert error.path == f"{rule.path}:{line}:24"
+    assert "invalid query" in error.message
+
+
+def test_query_error_none_for_valid_query(rule_folder):
+    from dac.testing.runner import query_error
+
+    rule = load_rule(write_rule(rule_folder))
+    assert query_error(rule, EmbeddedBackend()) is None
+
+
+def test_query_error_skips_remote_backends(rule_folder):
+    from dac.testing.backend import Backend
+    from dac.testing.runner import query_error
+
+    class RemoteBackend(Backend):
+        def run(self, rule, events):
+            return []
+
+    rule = load_rule(write_rule(rule_folder, query="process wher true"))
+    assert query_error(rule, RemoteBackend()) is None

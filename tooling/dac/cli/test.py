@@ -12,7 +12,7 @@ from dac.rules import load_rules
 from dac.testing.backend import BACKEND_NAMES, get_backend
 from dac.testing.cases import SUFFIX, rule_file_for
 from dac.testing.report import render_json, render_junit, render_text
-from dac.testing.runner import CaseResult, load_rule_cases, run_case
+from dac.testing.runner import CaseResult, load_rule_cases, query_error, run_case
 
 DEFAULT_PATH = "detections"
 
@@ -87,8 +87,9 @@ def command(
 
     Exit status: 0 when every case passes, 1 when a case fails, 2 for a
     usage or environment error. Such errors are a missing path, an
-    unreadable rule, a malformed test-case file (the message names the file
-    and case), or a backend that cannot be reached.
+    unreadable rule, a query the embedded engine rejects (reported once per
+    rule at its file line and column), a malformed test-case file (the
+    message names the file and case), or a backend that cannot be reached.
     """
     targets = [_rule_target(path) for path in (paths or (Path(DEFAULT_PATH),))]
     for target in targets:
@@ -109,6 +110,10 @@ def command(
     results: list[CaseResult] = []
     try:
         for item in loaded:
+            invalid_query = query_error(item.rule, backend)
+            if invalid_query is not None:
+                errors.append(invalid_query)
+                continue
             for case in item.case_file.cases:
                 try:
                     results.append(

@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from dac.errors import DacError, TestCaseError
+from dac.errors import DacError, EqlError, TestCaseError
 from dac.events import DEFAULT_BASE_TIME, EventFactory
 from dac.rules import Rule
 from dac.testing.backend import Alert, Backend
@@ -79,6 +79,33 @@ def load_rule_cases(
         except TestCaseError as exc:
             errors.append(exc)
     return loaded, errors
+
+
+def query_error(rule: Rule, backend: Backend) -> TestCaseError | None:
+    """Compile the rule's query once where the backend can, and return its error.
+
+    Only backends with a local ``compile`` (the embedded one) are checked,
+    because Elasticsearch is the judge of its own grammar. The error names
+    the rule file with the query's line and column mapped onto it, so an
+    invalid query is reported once per rule instead of once per case.
+    """
+    compile_rule = getattr(backend, "compile", None)
+    if compile_rule is None:
+        return None
+    try:
+        compile_rule(rule)
+    except EqlError as exc:
+        from dac.validation.positions import query_position
+
+        line, column = query_position(rule, exc.line, exc.column)
+        return TestCaseError(
+            f"rule {rule.display_name!r}: invalid query: {exc.message}",
+            f"{rule.path}:{line}:{column}",
+        )
+    except DacError:
+        # Other compile errors (no query, another language) fail each case.
+        return None
+    return None
 
 
 def run_case(
