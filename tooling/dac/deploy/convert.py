@@ -196,7 +196,8 @@ def hash_tag(digest: str) -> str:
 
 def recorded_hash(rule_json: dict[str, Any]) -> str | None:
     """Return the content hash recorded in a Kibana rule's tags, if any."""
-    for tag in rule_json.get("tags") or []:
+    tags = rule_json.get("tags")
+    for tag in tags if isinstance(tags, list) else []:
         if is_hash_tag(tag):
             return tag[len(HASH_TAG_PREFIX) :]
     return None
@@ -215,22 +216,28 @@ def comparable(rule_json: dict[str, Any]) -> dict[str, Any]:
         if key not in RULE_FIELDS or value in (None, "", [], {}):
             continue
         view[key] = copy.deepcopy(value)
-    if "tags" in view:
+    # A value of an unexpected type (from an export file or a server) is
+    # kept as it is, so it compares unequal instead of raising.
+    if isinstance(view.get("tags"), list):
         view["tags"] = [t for t in view["tags"] if not is_hash_tag(t)]
         if not view["tags"]:
             del view["tags"]
-    if "required_fields" in view:
+    if isinstance(view.get("required_fields"), list):
         view["required_fields"] = [
-            {k: v for k, v in item.items() if k != "ecs"}
-            for item in view["required_fields"]
+            _without_key(item, "ecs") for item in view["required_fields"]
         ]
     # NOTE: Kibana may also fill in an action's ``frequency``; a rule whose
     # actions omit it would then plan an update on every run.
-    if "actions" in view:
-        view["actions"] = [
-            {k: v for k, v in item.items() if k != "uuid"} for item in view["actions"]
-        ]
+    if isinstance(view.get("actions"), list):
+        view["actions"] = [_without_key(item, "uuid") for item in view["actions"]]
     return view
+
+
+def _without_key(item: Any, key: str) -> Any:
+    """Return a dict ``item`` without ``key``; any other value unchanged."""
+    if not isinstance(item, dict):
+        return item
+    return {k: v for k, v in item.items() if k != key}
 
 
 def content_hash(rule_json: dict[str, Any]) -> str:

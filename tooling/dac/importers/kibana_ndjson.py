@@ -27,6 +27,39 @@ log = logging.getLogger(__name__)
 MAX_NDJSON_BYTES = 10 * 1024 * 1024
 
 
+# Types of the rule fields the converter reads (Kibana API 2023-10-31).
+_FIELD_TYPES = {
+    "rule_id": "string",
+    "name": "string",
+    "type": "string",
+    "language": "string",
+    "description": "string",
+    "severity": "string",
+    "query": "string",
+    "risk_score": "integer",
+    "max_signals": "integer",
+    "version": "integer",
+    "tags": "list of strings",
+    "index": "list of strings",
+    "author": "list of strings",
+    "references": "list of strings",
+    "false_positives": "list of strings",
+    "required_fields": "list of objects",
+    "actions": "list of objects",
+}
+_ITEM_TYPES = {"list of strings": str, "list of objects": dict}
+_ARTICLES = {"string": "a string", "integer": "an integer"}
+# bool before int, because bool is a subclass of int.
+_JSON_TYPE_NAMES = (
+    (bool, "a boolean"),
+    (int, "a number"),
+    (float, "a number"),
+    (str, "a string"),
+    (list, "a list"),
+    (dict, "an object"),
+)
+
+
 @dataclass
 class ImportReport:
     """Files written and lines skipped, with the reason for each skip."""
@@ -60,8 +93,56 @@ def rule_from_kibana(
     return {"metadata": metadata, "rule": rule}
 
 
+def field_type_problem(rule_json: dict[str, Any]) -> str | None:
+    """Describe the first field of ``rule_json`` whose type Kibana would reject.
+
+    Only the fields the converter reads or iterates are checked; ``dac
+    validate`` checks the written TOML in full. Returns None when all fit.
+    """
+    for key, expected in _FIELD_TYPES.items():
+        value = rule_json.get(key)
+        if value is None:
+            continue
+        if expected in _ITEM_TYPES:
+            if not isinstance(value, list):
+                return f"{key} must be a {expected}, got {_json_type(value)}"
+            item_type = _ITEM_TYPES[expected]
+            for index, item in enumerate(value):
+                if not isinstance(item, item_type):
+                    return (
+                        f"{key} must be a {expected}, but item {index} is "
+                        f"{_json_type(item)}"
+                    )
+        elif not _has_type(value, expected):
+            return f"{key} must be {_ARTICLES[expected]}, got {_json_type(value)}"
+    return None
+
+
+def _has_type(value: Any, expected: str) -> bool:
+    if expected == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, str)
+
+
+def _json_type(value: Any) -> str:
+    """Name the JSON type of a decoded value, for messages."""
+    for kind, name in _JSON_TYPE_NAMES:
+        if isinstance(value, kind):
+            return name
+    return "null"
+
+
 def read_ndjson(path: Path) -> list[dict[str, Any]]:
     """Read an ndjson file into objects; errors name the file and line."""
+    return [item for _, item in read_ndjson_lines(path)]
+
+
+def read_ndjson_lines(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """Read an ndjson file into ``(line number, object)`` pairs.
+
+    Line numbers count every line of the file, blank ones included, so they
+    match an editor's. Errors name the file and line.
+    """
     try:
         size = path.stat().st_size
         if size > MAX_NDJSON_BYTES:
@@ -76,7 +157,9 @@ def read_ndjson(path: Path) -> list[dict[str, Any]]:
     except UnicodeDecodeError as exc:
         raise RuleLoadError("file is not UTF-8 text", str(path)) from exc
     objects = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Split on "\n" only, as JSON Lines does: str.splitlines would also break
+    # at characters such as U+2028 and shift the numbers.
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
@@ -87,9 +170,13 @@ def read_ndjson(path: Path) -> list[dict[str, Any]]:
                 str(path),
                 number,
             ) from exc
+        except RecursionError:
+            raise RuleLoadError(
+                "line is nested too deeply to be a Kibana rule", str(path), number
+            ) from None
         if not isinstance(value, dict):
             raise RuleLoadError("line is not a JSON object", str(path), number)
-        objects.append(value)
+        objects.append((number, value))
     return objects
 
 
@@ -106,7 +193,7 @@ def import_ndjson(
     An existing file is kept unless ``overwrite`` is set.
     """
     report = ImportReport()
-    for number, item in enumerate(read_ndjson(path), start=1):
+    for number, item in read_ndjson_lines(path):
         if "exported_count" in item or "exported_rules_count" in item:
             continue
         if "rule_id" not in item:
@@ -116,8 +203,12 @@ def import_ndjson(
         missing = [k for k in ("name", "type") if k not in item]
         if missing:
             report.skipped.append(
-                f"line {number}: rule {item['rule_id']} lacks {', '.join(missing)}"
+                f"line {number}: rule {item['rule_id']!r} lacks {', '.join(missing)}"
             )
+            continue
+        problem = field_type_problem(item)
+        if problem:
+            report.skipped.append(f"line {number}: rule {item['rule_id']!r}: {problem}")
             continue
         try:
             written = write_rule_file(
@@ -129,7 +220,7 @@ def import_ndjson(
             )
             continue
         except (RuleLoadError, OSError) as exc:
-            report.skipped.append(f"line {number}: rule {item['rule_id']}: {exc}")
+            report.skipped.append(f"line {number}: rule {item['rule_id']!r}: {exc}")
             continue
         report.written.append(written)
         log.info("wrote %s", written)
