@@ -135,3 +135,26 @@ def test_locked_paths_come_from_dac_toml(tmp_path):
     inside.write_text(rule_toml("r-8", "Inside"), encoding="utf-8")
     assert codes(inside) == ["DAC902"]
     assert codes(write_rule(tmp_path)) == []
+
+
+def test_corrupt_lock_fix_in_message_works(tmp_path, monkeypatch):
+    path = write_rule(tmp_path, extra="version = 4")
+    lock = tmp_path / "badlock.json"
+    lock.write_text('{"r-1": {"version": "four"}}', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    args = ["version", "bump", str(path), "--lock", str(lock)]
+
+    failed = CliRunner().invoke(cli, args)
+
+    message = str(failed.exception)
+    assert failed.exit_code != 0
+    assert "run dac version bump to rebuild it" not in message
+    assert "restore badlock.json from git, or delete it" in message
+    assert f"dac version bump --lock {lock}" in message
+
+    lock.unlink()
+    rebuilt = CliRunner().invoke(cli, args)
+
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "r-1 new 4" in rebuilt.output
+    assert VersionLock.load(lock).version_of("r-1") == 4

@@ -57,19 +57,26 @@ class VersionLock:
 
     @classmethod
     def load(cls, path: str | Path) -> VersionLock:
-        """Read the lock; a missing file is an empty lock."""
+        """Read the lock; a missing file is an empty lock.
+
+        Raises ConfigError for a file that is not a valid lock, with a fix
+        that works: restore it from git, or delete it and bump again.
+        """
         path = Path(path)
         if not path.exists():
             return cls(path)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
             raise ConfigError(
-                f"{path}: cannot read the version lock ({exc}); restore it from git"
-            ) from exc
+                f"{path}: cannot read the version lock "
+                f"({exc.__class__.__name__}: {exc}); {_rebuild_hint(path)}"
+            ) from None
         entries = {}
         if not isinstance(data, dict):
-            raise ConfigError(f"{path}: the version lock must be a JSON object")
+            raise ConfigError(
+                f"{path}: the version lock must be a JSON object; {_rebuild_hint(path)}"
+            )
         for rule_id, value in data.items():
             if (
                 not isinstance(value, dict)
@@ -78,7 +85,7 @@ class VersionLock:
             ):
                 raise ConfigError(
                     f"{path}: entry {rule_id!r} needs an integer 'version' and a "
-                    "'sha256' string; run dac version bump to rebuild it"
+                    f"'sha256' string; {_rebuild_hint(path)}"
                 )
             entries[rule_id] = LockEntry(value["version"], value["sha256"])
         return cls(path, entries)
@@ -101,6 +108,15 @@ class VersionLock:
         temporary = self.path.with_suffix(self.path.suffix + ".tmp")
         temporary.write_text(self.to_json(), encoding="utf-8")
         temporary.replace(self.path)
+
+
+def _rebuild_hint(path: Path) -> str:
+    """Return the two fixes for a corrupt lock, naming the file."""
+    return (
+        f"restore {path.name} from git, or delete it and run "
+        f"'dac version bump --lock {path}', which records each rule at the "
+        "version its TOML states (1 when it states none)"
+    )
 
 
 def find_lock(start: Path) -> Path | None:
