@@ -87,9 +87,10 @@ def command(
 
     Exit status: 0 when every case passes, 1 when a case fails, 2 for a
     usage or environment error. Such errors are a missing path, an
-    unreadable rule, a query the embedded engine rejects (reported once per
-    rule at its file line and column), a malformed test-case file (the
-    message names the file and case), or a backend that cannot be reached.
+    unreadable rule, a query the embedded engine rejects, a malformed
+    test-case file (the message names the file and case), or a backend that
+    cannot be reached. A rejected query is reported once per rule, at its
+    line and column in the rule file.
     """
     targets = [_rule_target(path) for path in (paths or (Path(DEFAULT_PATH),))]
     for target in targets:
@@ -128,9 +129,7 @@ def command(
     finally:
         backend.close()
 
-    _print(results, errors, output_format, verbose_results)
-    for error in rule_errors:
-        click.echo(f"error: {error}", err=True)
+    _print(results, [*errors, *rule_errors], output_format, verbose_results)
     if errors or rule_errors:
         sys.exit(2)
     sys.exit(1 if any(not result.passed for result in results) else 0)
@@ -151,12 +150,12 @@ def _embedded_base_time():
 
 def _print(
     results: list[CaseResult],
-    errors: list[TestCaseError],
+    errors: list[DacError],
     output_format: str,
     verbose: bool,
 ) -> None:
     if output_format == "json":
-        click.echo(render_json(results))
+        click.echo(render_json(results, errors))
     elif output_format == "junit":
         click.echo(render_junit(results, errors))
     else:

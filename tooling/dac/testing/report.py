@@ -6,7 +6,7 @@ import json
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
-from dac.errors import TestCaseError
+from dac.errors import DacError
 from dac.testing.runner import CaseResult
 
 
@@ -33,18 +33,36 @@ def render_text(results: Sequence[CaseResult], verbose: bool = False) -> str:
     return "\n".join(lines)
 
 
-def render_json(results: Sequence[CaseResult]) -> str:
-    """The ``{"results": [...], "summary": {...}}`` document."""
+def render_json(results: Sequence[CaseResult], errors: Sequence[DacError] = ()) -> str:
+    """Return the ``{"results": [...], "errors": [...], "summary": {...}}`` document.
+
+    ``errors`` are the files that could not be run (an unreadable rule, a
+    malformed test-case file): each becomes an object with the ``path`` and
+    ``message``, plus ``case``, ``line`` and ``column`` when the error has
+    them.
+    """
     document = {
         "results": [result.to_dict() for result in results],
+        "errors": [error_to_dict(error) for error in errors],
         "summary": summary(results),
     }
     return json.dumps(document, indent=2)
 
 
-def render_junit(
-    results: Sequence[CaseResult], errors: Sequence[TestCaseError] = ()
-) -> str:
+def error_to_dict(error: DacError) -> dict[str, object]:
+    """Return the JSON form of a file error: path, message and any position."""
+    entry: dict[str, object] = {
+        "path": str(getattr(error, "path", "") or ""),
+        "message": str(getattr(error, "message", error)),
+    }
+    for key in ("case", "line", "column"):
+        value = getattr(error, key, None)
+        if value not in (None, ""):
+            entry[key] = value
+    return entry
+
+
+def render_junit(results: Sequence[CaseResult], errors: Sequence[DacError] = ()) -> str:
     """A JUnit XML report: one ``testsuite`` per rule, one ``testcase`` per case.
 
     Malformed case files become ``error`` elements, so CI shows them next to
@@ -71,11 +89,14 @@ def render_junit(
             )
             failure.text = _clean(result.message)
     for error in errors:
-        suite = ET.SubElement(root, "testsuite", name=_clean(error.path or "dac test"))
+        path = str(getattr(error, "path", "") or "dac test")
+        case_name = getattr(error, "case", "") or "load"
+        message = str(getattr(error, "message", error))
+        suite = ET.SubElement(root, "testsuite", name=_clean(path))
         case = ET.SubElement(
-            suite, "testcase", name=_clean(error.case or "load"), classname="load"
+            suite, "testcase", name=_clean(case_name), classname="load"
         )
-        element = ET.SubElement(case, "error", message=_clean(error.message))
+        element = ET.SubElement(case, "error", message=_clean(message))
         element.text = _clean(str(error))
     for suite in root.iter("testsuite"):
         cases = suite.findall("testcase")
