@@ -17,9 +17,12 @@ class InputError(DacError):
     """An input file cannot be read or contains something other than JSON objects."""
 
 
-# Python's JSON decoder recurses once per level, so a few hundred levels of
-# nesting exhaust the interpreter's recursion limit.
-TOO_DEEP = "nesting too deep: JSON nested more deeply than this reader accepts"
+# Python's JSON decoder recurses once per level of nesting, so about 1,000
+# levels (the default recursion limit) raise RecursionError.
+TOO_DEEP = (
+    "nesting too deep: the JSON decoder stops at about 1,000 levels "
+    "of objects and arrays"
+)
 
 
 def _documents_from_text(name: str, stream: IO[str]) -> Iterator[tuple[int, Any]]:

@@ -53,7 +53,7 @@ class ReplayAlert:
     events: list[dict[str, Any] | None]
 
     def sort_key(self) -> tuple[str, str, int]:
-        """Order alerts by rule name, then file, then line (or record) as a number."""
+        """Return the key that sorts alerts by rule, file, then line number."""
         for separator in (":", "#"):
             file, _, number = self.source.rpartition(separator)
             if file and number.isdigit():

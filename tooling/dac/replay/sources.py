@@ -40,9 +40,12 @@ SOURCE_KEY = "_replay_source"
 MAX_LINE_BYTES = 16 * 1024 * 1024
 _CHUNK = 1024 * 1024
 _LINE_PIECE = 64 * 1024
-# Python's JSON decoder recurses once per level of nesting, so a few hundred
-# levels exhaust the interpreter's recursion limit.
-TOO_DEEP = "nesting too deep: JSON nested more deeply than this reader accepts"
+# Python's JSON decoder recurses once per level of nesting, so about 1,000
+# levels (the default recursion limit) raise RecursionError.
+TOO_DEEP = (
+    "nesting too deep: the JSON decoder stops at about 1,000 levels "
+    "of objects and arrays"
+)
 _EVENT_NS = "{http://schemas.microsoft.com/win/2004/08/events/event}"
 
 
