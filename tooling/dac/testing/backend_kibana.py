@@ -328,16 +328,18 @@ def _kibana_factory_from_env(url: str | None) -> Callable[[str], KibanaClient]:
 def _credentials_from_env() -> Credentials | None:
     """Read Kibana credentials, falling back to the Elasticsearch ones.
 
-    A test stack usually has one user (``elastic``) for both services.
+    A test stack usually has one user (``elastic``) for both services. A
+    variable holding only whitespace counts as unset, as it does for the
+    Elasticsearch client.
     """
     for key_env in (ENV_KIBANA_API_KEY, "DAC_ES_API_KEY"):
-        if os.environ.get(key_env):
+        if os.environ.get(key_env, "").strip():
             return api_key_credentials(env=key_env)
     for password_env, user_env in (
         (ENV_KIBANA_PASSWORD, ENV_KIBANA_USERNAME),
         ("DAC_ES_PASSWORD", "DAC_ES_USERNAME"),
     ):
-        if os.environ.get(password_env):
+        if os.environ.get(password_env, "").strip():
             username = os.environ.get(user_env) or "elastic"
             return basic_credentials(username, password_env=password_env)
     return None
