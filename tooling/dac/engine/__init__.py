@@ -9,7 +9,7 @@ Public API:
 * :func:`explain` and :func:`explain_step` list the conditions an event
   failed, with the values it had.
 * :func:`timestamp_error` tells why a number cannot be a ``date`` value.
-* :func:`check_regex` tells why a ``regex`` pattern is not valid Lucene syntax.
+* :func:`check_regex` returns why a ``regex`` pattern is not valid Lucene syntax.
 
 Errors: EqlSyntaxError and EqlSemanticError at compile time,
 EqlRuntimeError (overflow, division by zero, invalid ``number()`` input)

@@ -1,11 +1,11 @@
 """Read test-case YAML safely and keep the position of every value.
 
 Test-case files arrive in pull requests, so the reader rejects what a small
-file could use to exhaust memory or the stack: anchors and aliases (one
-1 KiB file of nested aliases expands to gigabytes, the "billion laughs"
-attack) and nesting deeper than :data:`MAX_CASE_NESTING`. It composes the
-YAML into nodes first, so errors found later in the data can be placed at a
-line and column of the file.
+file could use to exhaust memory or the stack. It rejects anchors and
+aliases, because a file of under 1 KiB with nested aliases expands to
+gigabytes (the "billion laughs" attack). It also rejects nesting deeper than
+:data:`MAX_CASE_NESTING`. The YAML is composed into nodes first, so errors
+found later in the data can be placed at a line and column of the file.
 """
 
 from __future__ import annotations

@@ -170,8 +170,9 @@ def rule_file_for(case_path: Path) -> Path:
 def load_case_file(path: str | Path) -> CaseFile:
     """Read and check a test-case file.
 
-    Raises :class:`TestCaseError` naming the file (and case, when one is at
-    fault) for an unreadable file, invalid YAML, or a schema violation.
+    Raises :class:`TestCaseError` naming the file for an unreadable, oversized
+    or non-UTF-8 file, and :class:`CaseFileError` (a subclass) listing every
+    problem of a file that reads but is invalid.
     """
     path = Path(path)
     try:

@@ -1,11 +1,12 @@
 """Checks of ``regex`` and ``regex~`` patterns, which use Lucene's syntax.
 
 Codes:
-  DAC407  a pattern is not a valid Lucene regular expression, or exceeds the
-          engine's limits (4096 characters, repeat counts up to 1000)
+  DAC407  a pattern is not a valid Lucene regular expression, or is beyond
+          the embedded engine's limits (over 4096 characters, a repeat
+          count above 1000)
   DAC505  a pattern starts with ``^`` or ends with ``$`` as if they were
-          anchors; Lucene treats both as literal characters, and a pattern
-          always matches the whole value
+          anchors. Lucene treats both as literal characters, and a pattern
+          always matches the whole value.
 """
 
 from __future__ import annotations
