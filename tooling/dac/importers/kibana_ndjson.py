@@ -94,7 +94,7 @@ def rule_from_kibana(
 
 
 def field_type_problem(rule_json: dict[str, Any]) -> str | None:
-    """Describe the first field of ``rule_json`` whose type Kibana would reject.
+    """Describe the first field of ``rule_json`` whose type differs from Kibana's.
 
     Only the fields the converter reads or iterates are checked; ``dac
     validate`` checks the written TOML in full. Returns None when all fit.
@@ -189,7 +189,8 @@ def import_ndjson(
     """Write each rule of a Kibana export file as a TOML file under ``out_dir``.
 
     The export-details line, exception lists and connectors are skipped and
-    reported. Rules without ``rule_id``, ``name`` or ``type`` are skipped too.
+    reported. Rules without ``rule_id``, ``name`` or ``type``, and rules
+    with a field of the wrong JSON type, are skipped too.
     An existing file is kept unless ``overwrite`` is set.
     """
     report = ImportReport()

@@ -1,9 +1,9 @@
 """Checks and masks that keep credentials out of headers, messages and logs.
 
-Both HTTP clients (Kibana and Elasticsearch) use these helpers: one checks a
-secret when it is read, so a pasted line break fails early with a message that
-names the source, and the others mask a known secret, or the password part of
-a URL, in text that is about to become an error message.
+The Kibana and Elasticsearch clients share these helpers. ``check_secret``
+runs when a secret is read, so a pasted line break fails early with a
+message that names the source. The mask functions hide a known secret, or
+the password part of a URL, in text that is about to become an error.
 """
 
 from __future__ import annotations
