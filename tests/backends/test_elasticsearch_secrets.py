@@ -113,3 +113,13 @@ def test_cli_line_break_exit_2_no_secret(tmp_path):
     assert "Traceback" not in output
     assert SECRET not in output
     assert "second line" not in output
+
+
+@pytest.mark.parametrize(
+    "url", [f"ftp://elastic:{SECRET}@127.0.0.1:9200", f"http://elastic:{SECRET}@h"]
+)
+def test_url_password_absent_from_error(url):
+    with pytest.raises(ConfigError) as caught:
+        config_from_env(url=url, environ={})
+
+    assert SECRET not in str(caught.value)

@@ -156,3 +156,14 @@ def test_secret_forms_skip_short_parts():
 
     assert set(forms) == {"ab", "YWI="}
     assert mask_secrets("a b ab YWI=", forms) == "a b *** ***"
+
+
+@pytest.mark.parametrize(
+    "url", [f"ftp://elastic:{SECRET}@127.0.0.1:9", f"http://elastic:{SECRET}@h:x"]
+)
+def test_client_url_password_absent(url):
+    with pytest.raises(ConfigError) as caught:
+        KibanaClient(url)
+
+    assert "Kibana URL" in str(caught.value)
+    assert SECRET not in str(caught.value)
