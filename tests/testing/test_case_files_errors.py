@@ -185,10 +185,11 @@ def test_validate_lists_every_invalid_event(tmp_path):
     rules = _rule_dir(tmp_path, text)
     result = CliRunner().invoke(cli, ["validate", "--format", "json", str(rules)])
     document = json.loads(result.output)
-    messages = [d["message"] for d in document["diagnostics"] if d["code"] == "DAC602"]
-    assert len(messages) == 2
-    assert messages[0].startswith("case 'a': ")
-    assert messages[1].startswith("case 'b': ")
+    found = [d for d in document["diagnostics"] if d["code"] == "DAC602"]
+    assert len(found) == 2
+    assert found[0]["message"].startswith("case 'a': ")
+    assert found[1]["message"].startswith("case 'b': ")
+    assert [d["line"] for d in found] == [2, 5]
 
 
 def test_test_command_exits_2_on_alias(tmp_path):

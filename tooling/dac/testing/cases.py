@@ -103,12 +103,13 @@ class Expectation:
 
 @dataclass(frozen=True)
 class Case:
-    """One test case of a rule."""
+    """One test case of a rule; ``line`` is where it starts in its file (1-based)."""
 
     name: str
     events: tuple[dict[str, Any], ...]
     expect: Expectation
     description: str = ""
+    line: int = field(default=1, compare=False)
 
 
 @dataclass
@@ -225,15 +226,15 @@ def parse_case_file(text: str, path: str | Path = "<string>") -> CaseFile:
         duplicate = isinstance(name, str) and name in names
         names.add(name if isinstance(name, str) else None)
         if index not in bad_cases and isinstance(item, dict):
-            cases.append(_case(item))
             line, _ = document.position(["cases", index])
+            cases.append(_case(item, line))
             problems.extend(_check_case(cases[-1], duplicate, line))
     if problems:
         raise CaseFileError(problems, str(path))
     return CaseFile(path=path, cases=cases, defaults=data.get("defaults") or {})
 
 
-def _case(item: dict[str, Any]) -> Case:
+def _case(item: dict[str, Any], line: int) -> Case:
     expect = item["expect"]
     events = expect.get("events")
     if events is not None:
@@ -246,6 +247,7 @@ def _case(item: dict[str, Any]) -> Case:
         events=tuple(item["events"]),
         expect=Expectation(expect["alert"], expect.get("count"), events),
         description=item.get("description", ""),
+        line=line,
     )
 
 

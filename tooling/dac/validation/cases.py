@@ -56,7 +56,7 @@ def check(rule: Rule, context: ValidationContext) -> Iterator[Diagnostic]:
         except TestCaseError as exc:
             invalid = True
             message = _without_path(exc.message, exc.case or case.name)
-            yield _error(rule, str(path), "DAC602", message)
+            yield _error(rule, str(path), "DAC602", message, case.line)
     if invalid:
         return
 
