@@ -6,7 +6,6 @@ import socket
 from pathlib import Path
 
 from click.testing import CliRunner
-
 from dac.cli import cli
 
 RULES = Path(__file__).resolve().parents[2] / "detections" / "windows" / "execution"
