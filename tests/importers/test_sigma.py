@@ -338,3 +338,10 @@ def test_cases_text_is_stable(tmp_path: Path) -> None:
     import_sigma([source], tmp_path / "out", overwrite=True)
     assert report.written[0].read_text(encoding="utf-8") == first
     assert textwrap.dedent(first) == first
+
+
+def test_generated_cases_have_no_yaml_aliases(imported) -> None:
+    _, _, toml_path = imported
+    text = toml_path.with_suffix("").with_suffix(".tests.yaml").read_text()
+    assert "&id" not in text
+    assert "*id" not in text

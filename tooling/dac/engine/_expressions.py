@@ -342,8 +342,11 @@ class ExpressionCompiler:
             try:
                 return Regex(pattern.value, expr.case_insensitive).fullmatch
             except RegexSyntaxError as exc:
+                shown = pattern.value
+                if len(shown) > 80:
+                    shown = shown[:77] + "..."
                 raise _error(
-                    pattern, f"invalid regular expression [{pattern.value}]: {exc}"
+                    pattern, f"invalid regular expression [{shown}]: {exc}"
                 ) from exc
         return compile_wildcard(pattern.value, expr.case_insensitive)
 

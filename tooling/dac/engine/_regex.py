@@ -251,7 +251,11 @@ def parse(pattern: str) -> tuple:
             f"pattern is longer than {MAX_PATTERN_LENGTH} characters", 0
         )
     parser = _Parser(pattern)
-    term = parser.union()
+    try:
+        term = parser.union()
+    except RecursionError:
+        # The parser recurses once per group; Python's stack limit comes first.
+        raise RegexSyntaxError("pattern nests groups too deeply", parser.pos) from None
     if parser.pos != len(pattern):
         raise RegexSyntaxError(f"unexpected {pattern[parser.pos]!r}", parser.pos)
     return term

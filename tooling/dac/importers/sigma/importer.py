@@ -160,10 +160,20 @@ def _write(
             "file exists",
         )
     target.write_text(dump_rule(converted.document), encoding="utf-8")
-    tests.write_text(
-        yaml.safe_dump(cases, sort_keys=False, allow_unicode=True), encoding="utf-8"
-    )
+    text = yaml.dump(cases, Dumper=_NoAliasDumper, sort_keys=False, allow_unicode=True)
+    tests.write_text(text, encoding="utf-8")
     return target
+
+
+class _NoAliasDumper(yaml.SafeDumper):
+    """Safe dumper that writes shared values out in full.
+
+    Test-case files reject YAML anchors and aliases, so a generated file
+    must never contain one, even where two cases share an object.
+    """
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
 
 
 def _rule_id_in(path: Path) -> str | None:
