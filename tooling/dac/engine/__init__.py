@@ -28,7 +28,7 @@ from dac.engine._regex import RegexSyntaxError
 from dac.engine._regex import parse as _parse_regex
 from dac.engine._search import infer_field_types, search
 from dac.engine._values import make_getter as field_getter
-from dac.engine._values import timestamp_error
+from dac.engine._values import parse_timestamp, timestamp_error
 from dac.eql import ast
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "infer_field_types",
     "search",
     "timestamp_error",
+    "parse_timestamp",
 ]
 
 

@@ -17,6 +17,7 @@ from dac.events.fields import REMOVE, deep_merge, delete_path, expand, iter_leav
 from dac.events.hosts import ECS_VERSION, OS_TYPES, HostProfile, make_profile
 from dac.events.processes import ProcessTable, fill_process
 from dac.events.times import DEFAULT_BASE_TIME, format_time, parse_time
+from dac.events.values import value_problem
 
 log = logging.getLogger(__name__)
 
@@ -149,8 +150,17 @@ class EventFactory:
         if table is None:
             return
         given_names = {name for name, _ in iter_leaves(case_fields)}
-        for name, _ in list(iter_leaves(document)):
+        for name, value in list(iter_leaves(document)):
             if table.has_field(name):
+                problem = value_problem(table.type_of(name), value)
+                if problem is not None and name in given_names:
+                    raise TestCaseError(
+                        f"{where}: field {name!r} is {table.type_of(name)} in the "
+                        f"{stream_name} schema, and {problem}; Elasticsearch would "
+                        "reject this event",
+                        path,
+                        case,
+                    )
                 continue
             if name in given_names:
                 raise TestCaseError(
