@@ -229,6 +229,12 @@ def _combined(expr: ast.Expr, name: str, current: Any) -> Iterator[str]:
     if not isinstance(current, str) or not isinstance(expr, ast.Match):
         return
     if expr.op == "regex":
+        # A translated Sigma regex matches anywhere (".*x.*"), so the current
+        # value can stand before or after an example of it.
+        for pattern in expr.patterns:
+            example = regex_example(pattern.value) if pattern.value else None
+            if example is not None:
+                yield from (current + " " + example, example + " " + current)
         return
     for pattern in expr.patterns:
         if not isinstance(pattern.value, str):
