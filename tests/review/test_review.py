@@ -278,3 +278,34 @@ def test_review_version_from_lock(git_repo: GitRepo):
     assert alpha.version_base == 3
     assert alpha.version_head == 4
     assert alpha.version_bumped is True
+
+
+def test_review_lock_message_names_repository_path(git_repo: GitRepo):
+    git_repo.write_rule("alpha", rule_text(ID_ALPHA, "Alpha", "alpha.exe"), None)
+    git_repo.write("version.lock.json", lock_text(1))
+    git_repo.commit("base")
+    changed = rule_text(ID_ALPHA, "Alpha", "alpha.exe", description="Finds alpha.")
+    git_repo.write_rule("alpha", changed, None)
+    git_repo.commit("change without a bump")
+
+    review = build_review(git_repo.root, "HEAD~1", "HEAD")
+    [finding] = [d for d in by_id(review)[ID_ALPHA].diagnostics if d.code == "DAC901"]
+
+    assert finding.path == "detections/windows/alpha.toml"
+    assert "dac version bump detections/windows/alpha.toml" in finding.message
+    assert "dac-review-" not in finding.message
+
+
+def test_review_case_error_names_repository_path(git_repo: GitRepo):
+    git_repo.write_rule("alpha", rule_text(ID_ALPHA, "Alpha", "alpha.exe"), None)
+    git_repo.commit("base")
+    git_repo.write_rule(
+        "alpha", rule_text(ID_ALPHA, "Alpha", "alpha.exe", version=2), "cases: ["
+    )
+    git_repo.commit("break the case file")
+
+    review = build_review(git_repo.root, "HEAD~1", "HEAD")
+    error = by_id(review)[ID_ALPHA].tests_head.error
+
+    assert "detections/windows/alpha.tests.yaml" in error
+    assert "dac-review-" not in error

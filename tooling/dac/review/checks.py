@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from dac.diagnostics import Diagnostic
@@ -94,30 +96,52 @@ def get_backend(name: str) -> Any:
     return get_testing_backend(name)
 
 
+def strip_root(text: str, root: Path | None) -> str:
+    """Remove the ``root`` directory prefix from every path in ``text``.
+
+    A review extracts each revision into a temporary directory, and findings
+    and errors name files there. Removing the prefix leaves the
+    repository-relative path, which the reader can pass to ``dac`` commands.
+    """
+    if root is None:
+        return text
+    return text.replace(f"{root}{os.sep}", "")
+
+
 def validate(
-    rules: list[Rule], relative_paths: dict[str, str], validator: Validator
+    rules: list[Rule],
+    relative_paths: dict[str, str],
+    validator: Validator,
+    root: Path | None = None,
 ) -> dict[str, list[Diagnostic]]:
     """Validate ``rules`` together and group the findings by relative rule path.
 
     ``relative_paths`` maps ``str(rule.path)`` to the repository-relative
-    path, which replaces the temporary path in each diagnostic.
+    path, which replaces the temporary path in each diagnostic. Paths under
+    ``root`` inside a message, such as the file that ``dac version bump``
+    needs, become relative too.
     """
     grouped: dict[str, list[Diagnostic]] = {}
     for diagnostic in validator(rules):
         relative = relative_paths.get(diagnostic.path, diagnostic.path)
+        message = strip_root(diagnostic.message, root)
         grouped.setdefault(relative, []).append(
-            dataclasses.replace(diagnostic, path=relative)
+            dataclasses.replace(diagnostic, path=relative, message=message)
         )
     return grouped
 
 
 def run_rule_cases(
-    rules: Iterable[Rule], backend: Any, runner: CaseRunner
+    rules: Iterable[Rule],
+    backend: Any,
+    runner: CaseRunner,
+    root: Path | None = None,
 ) -> dict[str, TestSummary]:
     """Run each rule's cases on ``backend``, keyed by ``str(rule.path)``.
 
     A toolkit error raised while running one rule (a malformed case file, an
     unreachable backend) becomes that rule's ``error`` and counts as a failure.
+    Paths under ``root`` in that error and in case messages become relative.
     """
     summaries: dict[str, TestSummary] = {}
     for rule in rules:
@@ -126,18 +150,18 @@ def run_rule_cases(
             results = runner([rule], backend)
         except DacError as exc:
             log.warning("test cases of %s could not run: %s", rule.path, exc)
-            summary.error = str(exc)
+            summary.error = strip_root(str(exc), root)
         else:
-            summary.cases = [_outcome(result) for result in results]
+            summary.cases = [_outcome(result, root) for result in results]
         summaries[str(rule.path)] = summary
     return summaries
 
 
-def _outcome(result: Any) -> CaseOutcome:
+def _outcome(result: Any, root: Path | None) -> CaseOutcome:
     expect_alert = getattr(result, "expect_alert", None)
     return CaseOutcome(
         case=str(getattr(result, "case", "")),
         passed=bool(getattr(result, "passed", False)),
-        message=str(getattr(result, "message", "") or ""),
+        message=strip_root(str(getattr(result, "message", "") or ""), root),
         expect_alert=expect_alert if isinstance(expect_alert, bool) else None,
     )

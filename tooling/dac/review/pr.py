@@ -142,8 +142,8 @@ def build_review(
             review.count("changed"),
             review.count("removed"),
         )
-        _check_head(review.changes, head_entries, validator, runner, backend)
-        _check_base(review.changes, base_entries, runner, backend)
+        _check_head(review.changes, head_entries, head_root, validator, runner, backend)
+        _check_base(review.changes, base_entries, base_root, runner, backend)
     return review
 
 
@@ -190,6 +190,7 @@ def _with_versions(entries: dict[str, RuleEntry], root: Path) -> dict[str, RuleE
 def _check_head(
     changes: list[RuleChange],
     entries: dict[str, RuleEntry],
+    root: Path,
     validator: Validator,
     runner: CaseRunner,
     backend: Any,
@@ -201,7 +202,7 @@ def _check_head(
         for entry in entries.values()
         if entry.rule is not None
     }
-    findings = validate(rules, relative, validator)
+    findings = validate(rules, relative, validator, root)
     by_path = {
         entry.relative_path: entry.rule
         for entry in entries.values()
@@ -212,7 +213,8 @@ def _check_head(
         for change in changes
         if change.change != "removed" and change.path in by_path
     ]
-    results = run_rule_cases([by_path[c.path] for c in touched], backend, runner)
+    touched_rules = [by_path[change.path] for change in touched]
+    results = run_rule_cases(touched_rules, backend, runner, root)
     for change in touched:
         change.diagnostics = sorted(findings.get(change.path, []))
         change.tests_head = results.get(str(by_path[change.path].path))
@@ -221,6 +223,7 @@ def _check_head(
 def _check_base(
     changes: list[RuleChange],
     entries: dict[str, RuleEntry],
+    root: Path,
     runner: CaseRunner,
     backend: Any,
 ) -> None:
@@ -236,6 +239,6 @@ def _check_base(
         if change.change == "changed" and change.base_path in by_path
     ]
     rules = [by_path[change.base_path] for change in changed]
-    results = run_rule_cases(rules, backend, runner)
+    results = run_rule_cases(rules, backend, runner, root)
     for change, rule in zip(changed, rules, strict=True):
         change.tests_base = results.get(str(rule.path))
