@@ -102,6 +102,15 @@ def test_explain_empty_when_event_matches() -> None:
     assert explain('process where process.name == "cmd.exe"', RUNDLL) == []
 
 
+def test_explain_reads_backticked_dotted_name() -> None:
+    query = 'process where `process.parent.name` == "rundll32.exe"'
+    reasons = explain(query, RUNDLL)
+    assert reasons == [
+        '`process.parent.name` == "rundll32.exe" was false: '
+        'process.parent.name is "RunDLL32.EXE"'
+    ]
+
+
 def test_explain_step_of_sequence() -> None:
     query = 'sequence [process where true] [file where file.name == "a"]'
     reasons = explain_step(query, RUNDLL, 1)

@@ -173,6 +173,45 @@ def test_no_requirement(query):
     assert requirement_of(event_filter) is None
 
 
+def test_requirement_path_of_backticked_name():
+    query = 'process where `process.parent.name` : "bash"'
+    (event_filter,) = query_filters(parse_query(query))
+    requirement = requirement_of(event_filter)
+    assert requirement.field == "process.parent.name"
+    assert requirement.path == ("process", "parent", "name")
+
+
+def test_replay_backticked_name_finds_nested_and_dotted(tmp_path):
+    rule = load_rule(
+        write_rule(
+            tmp_path / "rules",
+            stem="backticks",
+            query='process where `process.name` == "cat"',
+            index='["logs-endpoint.events.*"]',
+            rule_id="00000000-0000-4000-8000-000000000099",
+        )
+    )
+    index = {"_index": "logs-endpoint.events.process-default"}
+    docs = [
+        {
+            **index,
+            "@timestamp": 1,
+            "event": {"category": "process"},
+            "process": {"name": "cat"},
+        },
+        {**index, "@timestamp": 2, "event.category": "process", "process.name": "cat"},
+        {
+            **index,
+            "@timestamp": 3,
+            "event": {"category": "process"},
+            "process": {"name": "dog"},
+        },
+    ]
+    result = replay([rule], iter(docs))
+    matched = [alert.events[0]["@timestamp"] for alert in result.alerts]
+    assert matched == [1, 2]
+
+
 def test_sequence_filters_include_until():
     query = parse_query(
         "sequence [process where true] [file where true] until [process where false]"

@@ -27,8 +27,8 @@ from dac.engine._query import CompiledQuery, Hit, compile_query
 from dac.engine._regex import RegexSyntaxError
 from dac.engine._regex import parse as _parse_regex
 from dac.engine._search import infer_field_types, search
+from dac.engine._values import field_path, parse_timestamp, timestamp_error
 from dac.engine._values import make_getter as field_getter
-from dac.engine._values import parse_timestamp, timestamp_error
 from dac.eql import ast
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "explain",
     "explain_step",
     "field_getter",
+    "field_path",
     "format_expr",
     "infer_field_types",
     "search",

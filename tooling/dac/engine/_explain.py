@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dac.engine._expressions import ExpressionCompiler
-from dac.engine._values import field_values
+from dac.engine._values import field_path, field_values
 from dac.eql import ast
 
 
@@ -103,7 +103,7 @@ class Explainer:
     ) -> list[str]:
         reasons = []
         if event_filter.category is not None:
-            categories = field_values(event, tuple(category_field.split(".")))
+            categories = field_values(event, field_path(category_field))
             if event_filter.category not in categories:
                 found = "missing"
                 if categories:
@@ -148,7 +148,7 @@ class Explainer:
             outcome = "true" if got else "false"
         details = []
         for node in _fields(expr):
-            values = field_values(event, node.path)
+            values = field_values(event, field_path(node.name))
             if values:
                 details.append(f"{node.name} is {_describe_value(values)}")
             else:

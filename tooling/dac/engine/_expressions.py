@@ -39,7 +39,7 @@ from dac.engine._types import (
     numeric_kind,
     type_family,
 )
-from dac.engine._values import doc_value, make_getter
+from dac.engine._values import doc_value, field_path, make_getter
 from dac.engine._wildcard import compile_lucene_wildcard, compile_wildcard
 from dac.eql import ast
 from dac.errors import EqlSemanticError
@@ -74,7 +74,7 @@ class FieldRef:
         self.name = node.name
         self.es_type = es_type
         self.family = type_family(es_type)
-        raw = make_getter(node.path)
+        raw = make_getter(field_path(node.name))
         family = self.family
         if family in (None, "ip"):
             self.values = raw

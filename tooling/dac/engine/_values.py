@@ -36,6 +36,18 @@ def _collect(node: Any, parts: tuple[str, ...], start: int, out: list[Any]) -> N
             _collect(node[key], parts, end, out)
 
 
+def field_path(name: str) -> tuple[str, ...]:
+    """Split a dotted field name into the parts a document lookup walks.
+
+    Elasticsearch resolves a field by its full dotted name, so
+    ``process.name`` written in backticks is the same field as
+    ``process.name`` written bare: both split into ``("process", "name")``.
+    The lookup still finds dotted keys (``{"process.name": ...}``), because
+    :func:`field_values` also tries the joined parts as one key.
+    """
+    return tuple(name.split("."))
+
+
 def field_values(document: Mapping[str, Any], path: tuple[str, ...]) -> list[Any]:
     """Return every leaf value of the field ``path`` in ``document``, flattened."""
     out: list[Any] = []

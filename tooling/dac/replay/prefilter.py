@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from dac.engine import field_path
 from dac.eql import ast
 
 Item = TypeVar("Item")
@@ -112,7 +113,9 @@ def _number_requirement(field: Any, constants: Sequence[Any]) -> Requirement | N
     numbers = _numbers(constants)
     if not isinstance(field, ast.Field) or not numbers:
         return None
-    return Requirement(field.name, field.path, "number", frozenset(numbers), False)
+    return Requirement(
+        field.name, field_path(field.name), "number", frozenset(numbers), False
+    )
 
 
 def _requirement(node: ast.Expr) -> Requirement | None:
@@ -144,9 +147,15 @@ def _requirement(node: ast.Expr) -> Requirement | None:
         if not all(segments):
             return None  # a pattern such as "*" requires nothing
         return Requirement(
-            field.name, field.path, "contains", frozenset(segments), ignore_case
+            field.name,
+            field_path(field.name),
+            "contains",
+            frozenset(segments),
+            ignore_case,
         )
-    return Requirement(field.name, field.path, "equals", frozenset(values), ignore_case)
+    return Requirement(
+        field.name, field_path(field.name), "equals", frozenset(values), ignore_case
+    )
 
 
 def requirement_of(event_filter: ast.EventFilter) -> Requirement | None:
