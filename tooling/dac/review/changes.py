@@ -3,15 +3,22 @@
 :func:`compare_rule` compares one rule's two versions (metadata, query,
 version, fields, ATT&CK mapping). The checks that need the rule's files on
 disk (validation, test cases) are filled in by :mod:`dac.review.pr`.
+
+Rules are matched by rule_id. A rule whose file moved but whose rule text
+and test-case texts are the same is ``moved``. A moved rule whose content
+also differs is ``changed`` with a ``base_path`` that differs from ``path``.
 """
 
 from __future__ import annotations
 
 import difflib
+import logging
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from dac.deploy.convert import lock_hash
 from dac.diagnostics import Diagnostic, count_errors
+from dac.errors import DacError
 from dac.review.checks import TestSummary
 from dac.review.facts import (
     flatten_metadata,
@@ -21,12 +28,23 @@ from dac.review.facts import (
 )
 from dac.review.ruleset import RuleEntry
 
-ChangeKind = Literal["added", "changed", "removed"]
+log = logging.getLogger(__name__)
+
+ChangeKind = Literal["added", "changed", "moved", "removed"]
+
+# Sort order of the kinds in a review.
+KIND_ORDER = {"added": 0, "changed": 1, "moved": 2, "removed": 3}
 
 
 @dataclass
 class RuleChange:
-    """One rule that a change added, changed or removed, with its review facts."""
+    """One rule that a change added, changed, moved or removed, with its review facts.
+
+    ``bump_required`` is True when the content that deploy sends (the
+    version-lock hash) differs between base and head, so the version must go
+    up. A change to the test cases or a move alone needs no bump. It is
+    False for added and removed rules, and True until compared.
+    """
 
     rule_id: str
     name: str
@@ -38,6 +56,8 @@ class RuleChange:
     metadata_diff: str = ""
     query_diff: str = ""
     tests_changed: bool = False
+    tests_moved: bool = False
+    bump_required: bool = True
     load_error: str | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     tests_head: TestSummary | None = None
@@ -49,12 +69,24 @@ class RuleChange:
 
     @property
     def version_bumped(self) -> bool | None:
-        """Tell whether a changed rule's version went up (None if not a change)."""
-        if self.change != "changed":
+        """Tell whether a changed or moved rule's version went up (else None)."""
+        if self.change not in ("changed", "moved"):
             return None
         if self.version_head is None:
             return False
         return self.version_base is None or self.version_head > self.version_base
+
+    @property
+    def version_not_bumped(self) -> bool:
+        """Tell whether the deployed content changed but the version did not go up."""
+        return self.bump_required and self.version_bumped is False
+
+    @property
+    def moved_from(self) -> str | None:
+        """Return the base path when the rule file moved, else None."""
+        if self.base_path is not None and self.base_path != self.path:
+            return self.base_path
+        return None
 
     @property
     def error_count(self) -> int:
@@ -87,10 +119,12 @@ class RuleChange:
                 "base": self.version_base,
                 "head": self.version_head,
                 "bumped": self.version_bumped,
+                "bump_required": self.bump_required,
             },
             "metadata_diff": self.metadata_diff,
             "query_diff": self.query_diff,
             "tests_changed": self.tests_changed,
+            "tests_moved": self.tests_moved,
             "diagnostics": [d.to_dict() for d in self.diagnostics],
             "tests": {
                 "head": self.tests_head.to_dict() if self.tests_head else None,
@@ -127,7 +161,8 @@ def compare_rule(
     """Compare one rule at base and head; return None when nothing changed.
 
     ``base`` is None for an added rule and ``head`` is None for a removed one.
-    A change to the rule's test-case files alone counts as a change.
+    A change to the rule's test-case files alone counts as a change. A rule
+    whose file moved with its texts unchanged is ``moved``.
     """
     if base is not None and head is not None:
         if base.fingerprint() == head.fingerprint() and (
@@ -141,6 +176,8 @@ def compare_rule(
         kind = "added"
     elif head is None:
         kind = "removed"
+    elif _same_texts(base, head):
+        kind = "moved"
     rule_id = key.removeprefix("path:") if current.rule is None else key
     change = RuleChange(
         rule_id=rule_id,
@@ -160,9 +197,40 @@ def compare_rule(
         _query_lines(base), _query_lines(head), base_name, head_name
     )
     if base is not None and head is not None:
-        change.tests_changed = base.companions != head.companions
+        change.tests_changed = base.companions_by_role() != head.companions_by_role()
+        change.tests_moved = (
+            not change.tests_changed
+            and bool(head.companions)
+            and base.relative_path != head.relative_path
+        )
+        change.bump_required = _deployed_content_differs(base, head)
+    else:
+        change.bump_required = False
     _compare_facts(change, base, head)
     return change
+
+
+def _same_texts(base: RuleEntry, head: RuleEntry) -> bool:
+    """Tell whether the rule text and its test-case texts are equal."""
+    return (
+        base.fingerprint()[0] == head.fingerprint()[0]
+        and base.companions_by_role() == head.companions_by_role()
+    )
+
+
+def _deployed_content_differs(base: RuleEntry, head: RuleEntry) -> bool:
+    """Compare the version-lock hashes, the content deploy sends without version.
+
+    A rule that does not load, or cannot be converted, counts as differing,
+    so the review still asks for a bump rather than missing one.
+    """
+    if base.rule is None or head.rule is None:
+        return True
+    try:
+        return lock_hash(base.rule) != lock_hash(head.rule)
+    except DacError as exc:
+        log.info("cannot hash %s for the version check: %s", head.relative_path, exc)
+        return True
 
 
 def _compare_facts(
@@ -195,8 +263,7 @@ def compare_rulesets(
         change = compare_rule(key, base.get(key), head.get(key))
         if change is not None:
             changes.append(change)
-    order = {"added": 0, "changed": 1, "removed": 2}
-    changes.sort(key=lambda c: (order[c.change], c.path))
+    changes.sort(key=lambda c: (KIND_ORDER[c.change], c.path))
     return changes
 
 

@@ -67,13 +67,21 @@ def _tests_cell(summary: TestSummary | None) -> str:
 
 
 def _version_cell(change: RuleChange) -> str:
-    if change.change == "changed":
+    if change.change in ("changed", "moved"):
         before = change.version_base if change.version_base is not None else "-"
         after = change.version_head if change.version_head is not None else "-"
-        note = "" if change.version_bumped else " (not bumped)"
+        note = " (not bumped)" if change.version_not_bumped else ""
         return f"{before} → {after}{note}"
     value = change.version_head if change.change == "added" else change.version_base
     return str(value) if value is not None else "-"
+
+
+def _change_cell(change: RuleChange) -> str:
+    if change.moved_from is None:
+        return change.change
+    if change.change == "moved":
+        return f"moved (from {_code(change.moved_from)})"
+    return f"{change.change}, moved from {_code(change.moved_from)}"
 
 
 def _attack_cell(change: RuleChange) -> str:
@@ -104,7 +112,8 @@ def render_summary(review: Review) -> str:
         "",
         f"Comparing {_code(base)} ({review.base_commit[:12]}) with {_code(head)} "
         f"({review.head_commit[:12]}): {summary['added']} added, "
-        f"{summary['changed']} changed, {summary['removed']} removed, "
+        f"{summary['changed']} changed, {summary['moved']} moved, "
+        f"{summary['removed']} removed, "
         f"{summary['unchanged']} unchanged; {status}.",
         "",
         _coverage_line(review),
@@ -131,7 +140,7 @@ def render_row(change: RuleChange) -> str:
     """Render one summary table row."""
     cells = [
         f"{escape(change.name)}<br>{_code(change.path)}",
-        change.change,
+        _change_cell(change),
         _version_cell(change),
         _validation_cell(change),
         _tests_cell(change.tests_head),
@@ -158,7 +167,8 @@ def _coverage_line(review: Review) -> str:
 def render_details(change: RuleChange) -> str:
     """Render the collapsible section of one rule: findings, tests and diffs."""
     mark = "✅" if change.ok else "❌"
-    title = f"{mark} {change.change}: {escape(change.name)} ({_code(change.rule_id)})"
+    title = f"{mark} {_change_cell(change)}: {escape(change.name)} "
+    title += f"({_code(change.rule_id)})"
     parts = [f"<details><summary>{title}</summary>", ""]
     if change.load_error:
         parts += [f"Rule file does not load: {_code(change.load_error)}", ""]
@@ -177,6 +187,8 @@ def render_details(change: RuleChange) -> str:
         parts.append("")
     if change.tests_changed:
         parts += ["The rule's test-case files changed.", ""]
+    elif change.tests_moved:
+        parts += ["The rule's test-case files moved with it, unchanged.", ""]
     if change.metadata_diff:
         parts += ["Metadata:", "", _fence(_clip(change.metadata_diff), "diff"), ""]
     if change.query_diff:

@@ -50,7 +50,7 @@ class Review:
     technique_names: dict[str, str] = field(default_factory=dict)
 
     def count(self, kind: str) -> int:
-        """Count the rules with change ``kind`` (added, changed or removed)."""
+        """Count the rules with change ``kind`` (added, changed, moved, removed)."""
         return sum(1 for change in self.changes if change.change == kind)
 
     @property
@@ -67,12 +67,13 @@ class Review:
             "head_commit": self.head_commit,
             "added": self.count("added"),
             "changed": self.count("changed"),
+            "moved": self.count("moved"),
             "removed": self.count("removed"),
             "unchanged": self.unchanged,
             "validation_errors": sum(c.error_count for c in self.changes),
             "failing_cases": sum(c.failed_cases for c in self.changes),
             "version_not_bumped": sorted(
-                c.rule_id for c in self.changes if c.version_bumped is False
+                c.rule_id for c in self.changes if c.version_not_bumped
             ),
             "coverage": {
                 "gained": self.coverage_gained,
@@ -126,20 +127,20 @@ def build_review(
 
         review = Review(base, head or WORKTREE, base_commit, head_commit)
         review.changes = compare_rulesets(base_entries, head_entries)
-        review.unchanged = (
-            len(head_entries) - review.count("added") - review.count("changed")
-        )
+        touched = sum(review.count(kind) for kind in ("added", "changed", "moved"))
+        review.unchanged = len(head_entries) - touched
         gained, lost = coverage_delta(base_entries, head_entries)
         review.coverage_gained, review.coverage_lost = gained, lost
         review.technique_names = _technique_names(
             [*base_entries.values(), *head_entries.values()]
         )
         log.info(
-            "review %s..%s: %d added, %d changed, %d removed",
+            "review %s..%s: %d added, %d changed, %d moved, %d removed",
             base,
             head or WORKTREE,
             review.count("added"),
             review.count("changed"),
+            review.count("moved"),
             review.count("removed"),
         )
         _check_head(review.changes, head_entries, head_root, validator, runner, backend)

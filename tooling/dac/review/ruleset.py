@@ -40,6 +40,15 @@ class RuleEntry:
             return self.rule.display_name
         return Path(self.relative_path).name
 
+    def companions_by_role(self) -> dict[str, str]:
+        """Return the test-case file texts keyed by name without the rule's stem.
+
+        ``alpha.tests.yaml`` beside ``alpha.toml`` has the key ``.tests.yaml``,
+        so the same files beside a renamed rule compare equal.
+        """
+        stem = Path(self.relative_path).stem
+        return {name.removeprefix(stem): text for name, text in self.companions.items()}
+
     def fingerprint(self) -> tuple[str, tuple[tuple[str, str], ...]]:
         """Return the rule text plus its companions' texts, for change detection."""
         source = self.rule.source if self.rule is not None else ""
