@@ -19,7 +19,7 @@ KEY_ENV = "DAC_TEST_KIBANA_API_KEY"
 def rule_toml(
     rule_id: str,
     name: str,
-    query: str = 'process where process.name == "cmd.exe"',
+    query: str = 'process where host.os.type == "windows" and process.name : "cmd.exe"',
     maturity: str = "production",
     extra: str = "",
 ) -> str:
@@ -47,10 +47,30 @@ def rule_toml(
         {query}
         '''
 
-        [transform]
-        note = "repository-only table, never sent to Kibana"
+        # A repository-only table that deploy never sends to Kibana.
+        [[transform.osquery]]
+        label = "List processes"
+        query = "SELECT name FROM processes"
         """
     )
+
+
+# Cases that make the fixture rules pass the test-case checks of validation.
+CASES_YAML = """\
+defaults:
+  host.os.type: windows
+cases:
+  - name: cmd started
+    events:
+      - process.name: cmd.exe
+    expect:
+      alert: true
+  - name: other process
+    events:
+      - process.name: notepad.exe
+    expect:
+      alert: false
+"""
 
 
 class Repo:
@@ -89,9 +109,11 @@ class Repo:
         )
 
     def add_rule(self, rule_id: str, name: str, **kwargs: str) -> Path:
-        """Write a rule file and return its path."""
+        """Write a rule file and its test cases; return the rule's path."""
         path = self.rules_dir / f"{rule_id}.toml"
         path.write_text(rule_toml(rule_id, name, **kwargs), encoding="utf-8")
+        cases = self.rules_dir / f"{rule_id}.tests.yaml"
+        cases.write_text(CASES_YAML, encoding="utf-8")
         return path
 
     def environment(self) -> Environment:
@@ -111,9 +133,9 @@ def repo(tmp_path: Path, kibana: KibanaDouble, monkeypatch: pytest.MonkeyPatch) 
     """A repository with three production rules and the API key exported."""
     monkeypatch.setenv(KEY_ENV, API_KEY)
     repository = Repo(tmp_path, kibana.url)
-    repository.add_rule("rule-a", "Rule A")
-    repository.add_rule("rule-b", "Rule B")
-    repository.add_rule("rule-c", "Rule C")
+    repository.add_rule("aaaaaaaa-0000-4000-8000-00000000000a", "Rule A")
+    repository.add_rule("bbbbbbbb-0000-4000-8000-00000000000b", "Rule B")
+    repository.add_rule("cccccccc-0000-4000-8000-00000000000c", "Rule C")
     return repository
 
 

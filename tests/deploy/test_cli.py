@@ -18,7 +18,7 @@ def run(*args: str):
 def test_plan_text_lists_changes(repo):
     result = run("plan", "--env", "test", "--config", str(repo.config_path))
     assert result.exit_code == 0, result.output
-    assert "+ create    rule-a  Rule A" in result.output
+    assert "+ create    aaaaaaaa-0000-4000-8000-00000000000a  Rule A" in result.output
     assert "Plan: 3 to create, 0 to update, 0 to delete, 0 unchanged." in result.output
 
 
@@ -28,7 +28,11 @@ def test_plan_json_and_markdown(repo):
     )
     document = json.loads(result.output)
     assert document["counts"]["create"] == 3
-    assert [r["rule_id"] for r in document["rules"]] == ["rule-a", "rule-b", "rule-c"]
+    assert [r["rule_id"] for r in document["rules"]] == [
+        "aaaaaaaa-0000-4000-8000-00000000000a",
+        "bbbbbbbb-0000-4000-8000-00000000000b",
+        "cccccccc-0000-4000-8000-00000000000c",
+    ]
     result = run(
         "plan",
         "--env",
@@ -38,7 +42,9 @@ def test_plan_json_and_markdown(repo):
         "--format",
         "markdown",
     )
-    assert "| create | `rule-a` | Rule A |" in result.output
+    assert (
+        "| create | `aaaaaaaa-0000-4000-8000-00000000000a` | Rule A |" in result.output
+    )
 
 
 def test_plan_detailed_exitcode(repo):
@@ -60,7 +66,11 @@ def test_deploy_yes_applies_and_converges(repo, kibana):
     first = run(*args)
     assert first.exit_code == 0, first.output
     assert "Apply: 3 done, 0 failed." in first.output
-    assert set(kibana.rules()) == {"rule-a", "rule-b", "rule-c"}
+    assert set(kibana.rules()) == {
+        "aaaaaaaa-0000-4000-8000-00000000000a",
+        "bbbbbbbb-0000-4000-8000-00000000000b",
+        "cccccccc-0000-4000-8000-00000000000c",
+    }
     second = run(*args)
     assert second.exit_code == 0
     assert "Nothing to apply." in second.output
@@ -84,15 +94,24 @@ def test_deploy_json_is_one_document(repo):
 
 def test_failing_deploy_exit_1_and_keeps_secret(repo, kibana, caplog):
     caplog.set_level(logging.DEBUG)
-    kibana.add_fault(method="POST", path="/rules", status=400, body_contains="rule-b")
     kibana.add_fault(
-        method="POST", path="/rules", status=503, times=5, body_contains="rule-c"
+        method="POST",
+        path="/rules",
+        status=400,
+        body_contains="bbbbbbbb-0000-4000-8000-00000000000b",
+    )
+    kibana.add_fault(
+        method="POST",
+        path="/rules",
+        status=503,
+        times=5,
+        body_contains="cccccccc-0000-4000-8000-00000000000c",
     )
     result = run(
         "-vv", "deploy", "--env", "test", "--config", str(repo.config_path), "--yes"
     )
     assert result.exit_code == 1
-    assert "failed   create  rule-b" in result.output
+    assert "failed   create  bbbbbbbb-0000-4000-8000-00000000000b" in result.output
     assert "HTTP 400" in result.output
     assert "Apply: 1 done, 2 failed." in result.output
     everything = result.output + caplog.text
@@ -112,7 +131,9 @@ def test_wrong_key_is_clean_error(repo, monkeypatch):
 
 def test_export_then_plan_shows_no_change(repo, kibana, tmp_path):
     run("deploy", "--env", "test", "--config", str(repo.config_path), "--yes")
-    kibana.edit_in_ui("rule-a", note="Look at the parent process first.")
+    kibana.edit_in_ui(
+        "aaaaaaaa-0000-4000-8000-00000000000a", note="Look at the parent process first."
+    )
     out = repo.root / "exported"
     result = run(
         "export", "--env", "test", "--config", str(repo.config_path), "--out", str(out)
@@ -130,6 +151,7 @@ def test_export_then_plan_shows_no_change(repo, kibana, tmp_path):
     assert counts == {
         "create": 0,
         "update": 0,
+        "disable": 0,
         "delete": 0,
         "unchanged": 3,
         "excluded": 0,
@@ -212,9 +234,12 @@ def test_deploy_confirmation_on_terminal(repo, kibana, monkeypatch):
 
 def test_plan_text_explains_drift(repo, kibana):
     run("deploy", "--env", "test", "--config", str(repo.config_path), "--yes")
-    kibana.edit_in_ui("rule-b", severity="high")
+    kibana.edit_in_ui("bbbbbbbb-0000-4000-8000-00000000000b", severity="high")
     result = run("plan", "--env", "test", "--config", str(repo.config_path))
-    assert "~ update    rule-b  Rule B  (drift: edited in Kibana" in result.output
+    assert (
+        "~ update    bbbbbbbb-0000-4000-8000-00000000000b  Rule B  (drift: edited in Kibana"
+        in result.output
+    )
     assert "deploy reverts the Kibana edit" in result.output
     assert '      severity: "high" -> "low"' in result.output
     assert "1 edited in Kibana since the last deploy." in result.output
@@ -222,7 +247,9 @@ def test_plan_text_explains_drift(repo, kibana):
 
 def test_plan_text_flags_unraised_version(repo, kibana):
     run("deploy", "--env", "test", "--config", str(repo.config_path), "--yes")
-    repo.add_rule("rule-c", "Rule C", query="process where true")
+    repo.add_rule(
+        "cccccccc-0000-4000-8000-00000000000c", "Rule C", query="process where true"
+    )
     result = run("plan", "--env", "test", "--config", str(repo.config_path))
     assert "version 1 is already deployed with other content" in result.output
 
@@ -240,7 +267,7 @@ def test_basic_auth_secret_absent_from_output(tmp_path, caplog, monkeypatch):
     monkeypatch.setenv("DAC_TEST_PASSWORD", password)
     with KibanaDouble(api_keys=(), users={"deployer": password}) as double:
         repo = Repo(tmp_path, double.url)
-        repo.add_rule("rule-a", "Rule A")
+        repo.add_rule("aaaaaaaa-0000-4000-8000-00000000000a", "Rule A")
         text = repo.config_path.read_text(encoding="utf-8").replace(
             'api_key_env = "DAC_TEST_KIBANA_API_KEY"',
             'username = "deployer"\npassword_env = "DAC_TEST_PASSWORD"',

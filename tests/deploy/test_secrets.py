@@ -44,7 +44,7 @@ def use_key_file(repo: Repo, key_file: str) -> None:
 
 def test_key_file_line_break_exit_2(tmp_path):
     repo = Repo(tmp_path, "http://127.0.0.1:9")
-    repo.add_rule("rule-a", "Rule A")
+    repo.add_rule("aaaaaaaa-0000-4000-8000-00000000000a", "Rule A")
     (tmp_path / "secrets").mkdir()
     (tmp_path / "secrets/key").write_text(f"{SECRET}\nsecond line\n")
     use_key_file(repo, "secrets/key")
@@ -65,7 +65,7 @@ def test_key_file_line_break_exit_2(tmp_path):
 
 def test_env_key_line_break_exit_2(tmp_path):
     repo = Repo(tmp_path, "http://127.0.0.1:9")
-    repo.add_rule("rule-a", "Rule A")
+    repo.add_rule("aaaaaaaa-0000-4000-8000-00000000000a", "Rule A")
 
     completed = run_dac(
         "plan",
@@ -107,7 +107,7 @@ def test_plan_masks_echoed_api_key(tmp_path, monkeypatch, caplog):
     monkeypatch.setenv(KEY_ENV, SECRET)
     with EchoServer(status=400) as server:
         repo = Repo(tmp_path, server.url)
-        repo.add_rule("rule-a", "Rule A")
+        repo.add_rule("aaaaaaaa-0000-4000-8000-00000000000a", "Rule A")
         result = CliRunner().invoke(
             cli, ["-vv", "plan", "--env", "test", "--config", str(repo.config_path)]
         )

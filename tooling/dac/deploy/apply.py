@@ -1,11 +1,12 @@
-"""Apply a plan to Kibana: create, update and (with prune) delete managed rules.
+"""Apply a plan to Kibana: create, update, disable and (with prune) delete rules.
 
 Each rule is applied on its own, so one failure does not stop the others,
 and every outcome is returned. Applying the same plan again, or a new plan
 after a failure halfway, converges. A create that finds the rule_id taken
 becomes an update: the 409 may come from an earlier attempt that timed out
 after Kibana stored the rule. A deletion of a rule that is already gone
-counts as done.
+counts as done. A plan with a blocked rule (a validation error) is rejected
+before anything is sent.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import logging
 from dataclasses import dataclass
 from typing import Literal
 
+from dac.deploy.convert import content_hash, hash_tag, is_hash_tag
 from dac.deploy.plan import Plan, PlanError, RuleChange
 from dac.kibana import (
     KibanaClient,
@@ -24,7 +26,7 @@ from dac.kibana import (
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal["created", "updated", "deleted", "failed", "skipped"]
+Outcome = Literal["created", "updated", "disabled", "deleted", "failed", "skipped"]
 
 # After this many rules in a row fail because Kibana is unreachable (each
 # after all its retries), the remaining rules are reported as not attempted
@@ -64,26 +66,27 @@ def apply_plan(
 ) -> list[ApplyResult]:
     """Apply creates and updates, then deletions when ``prune`` is set.
 
-    Deletions touch only rules that carry ``managed_tag`` in Kibana. Raises
-    PlanError instead of pruning when the plan contains no repository rule at
-    all, because an empty or misconfigured rule path would otherwise delete
-    every managed rule.
+    Disabling and deleting touch only rules that carry ``managed_tag`` in
+    Kibana. Raises PlanError, and sends nothing, when a rule is blocked by a
+    validation error, and when the plan would disable or delete managed rules
+    while selecting no repository rule at all, because an empty or
+    misconfigured rule path or filter would otherwise remove every one.
     """
+    _reject_unsafe(plan, prune)
     deletions = plan.by_action("delete")
-    if prune and deletions and len(deletions) == len(plan.changes):
-        raise PlanError(
-            f"--prune rejected: it would delete all {len(deletions)} managed "
-            f"rules of {plan.environment} because no repository rule was "
-            "selected; check rules.paths and the filters in the config"
-        )
     results: list[ApplyResult] = []
     streak = 0
-    for change in plan.by_action("create") + plan.by_action("update"):
+    writes = plan.by_action("create") + plan.by_action("update")
+    for change in writes + plan.by_action("disable"):
         if streak >= MAX_UNAVAILABLE_IN_A_ROW:
             results.append(_not_attempted(change))
             continue
-        apply_one = _create if change.action == "create" else _update
-        result = apply_one(client, change)
+        if change.action == "create":
+            result = _create(client, change)
+        elif change.action == "update":
+            result = _update(client, change)
+        else:
+            result = _disable(client, change, managed_tag)
         streak = streak + 1 if result.unavailable else 0
         results.append(result)
     if prune and streak >= MAX_UNAVAILABLE_IN_A_ROW:
@@ -100,6 +103,25 @@ def apply_plan(
     failed = sum(1 for r in results if r.failed)
     log.info("applied %d changes, %d failed", len(results) - failed, failed)
     return results
+
+
+def _reject_unsafe(plan: Plan, prune: bool) -> None:
+    """Raise PlanError for a blocked plan or one that would empty Kibana."""
+    blocked = plan.blocked
+    if blocked:
+        listed = ", ".join(c.rule_id for c in blocked)
+        raise PlanError(
+            f"nothing applied: {len(blocked)} rule(s) have validation errors "
+            f"({listed}); fix them (dac validate) and rerun"
+        )
+    removals = plan.by_action("disable") + (plan.by_action("delete") if prune else [])
+    kept = [c for c in plan.changes if c.action in ("create", "update", "unchanged")]
+    if removals and not kept:
+        raise PlanError(
+            f"deploy rejected: it would disable or delete all {len(removals)} "
+            f"managed rules of {plan.environment} because no repository rule "
+            "was selected; check rules.paths and the filters in the config"
+        )
 
 
 def _create(client: KibanaClient, change: RuleChange) -> ApplyResult:
@@ -132,6 +154,28 @@ def _update(client: KibanaClient, change: RuleChange) -> ApplyResult:
         return _failed(change, "update", exc)
     note = "overwrote changes made in Kibana" if change.drift else ""
     return ApplyResult(change.rule_id, change.name, "update", "updated", note)
+
+
+def _disable(client: KibanaClient, change: RuleChange, managed_tag: str) -> ApplyResult:
+    """Disable a retired rule, keeping its recorded hash true if it was."""
+    current = change.current or {}
+    tags = current.get("tags") or []
+    if managed_tag not in tags:
+        message = f"rule does not carry the managed tag {managed_tag!r}"
+        return ApplyResult(change.rule_id, change.name, "disable", "skipped", message)
+    fields: dict[str, object] = {"rule_id": change.rule_id, "enabled": False}
+    if not change.drift and any(is_hash_tag(t) for t in tags):
+        # The hash covers ``enabled``: record the disabled state so the next
+        # plan does not report this deploy's own change as drift.
+        kept = [t for t in tags if not is_hash_tag(t)]
+        disabled = {**current, "enabled": False}
+        fields["tags"] = [*kept, hash_tag(content_hash(disabled))]
+    try:
+        client.patch_rule(fields)
+    except KibanaError as exc:
+        return _failed(change, "disable", exc)
+    note = "excluded from this environment"
+    return ApplyResult(change.rule_id, change.name, "disable", "disabled", note)
 
 
 def _delete(

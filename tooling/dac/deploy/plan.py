@@ -3,9 +3,15 @@
 Kibana itself is the state. The plan reads every rule carrying the managed
 tag, converts each selected repository rule with :func:`to_kibana`, and
 diffs field by field. Rules that are in Kibana but in no repository file
-become deletions, applied only with ``--prune``. A managed rule whose
-content no longer matches the hash recorded at the last deploy was edited
-in Kibana since then, which the plan reports as drift.
+become deletions, applied only with ``--prune``. Rules that are in the
+repository but excluded by the environment's filters are retired: disabled
+in Kibana, or deleted with ``--prune``. A managed rule whose content no
+longer matches the hash recorded at the last deploy was edited in Kibana
+since then, which the plan reports as drift.
+
+Every selected rule also goes through the checks of ``dac validate``. A
+rule with an error diagnostic, or whose version would drop below the one
+in Kibana, is blocked, and deploy applies nothing while any rule is.
 """
 
 from __future__ import annotations
@@ -24,13 +30,24 @@ from dac.deploy.convert import (
     to_kibana,
 )
 from dac.deploy.versions import VersionLock
+from dac.diagnostics import Diagnostic
 from dac.errors import DacError
 from dac.kibana import KibanaClient
 from dac.rules import Rule, load_rules
 
 log = logging.getLogger(__name__)
 
-Action = Literal["create", "update", "delete", "unchanged", "excluded"]
+Action = Literal["create", "update", "disable", "delete", "unchanged", "excluded"]
+ACTIONS: tuple[Action, ...] = (
+    "create",
+    "update",
+    "disable",
+    "delete",
+    "unchanged",
+    "excluded",
+)
+# The code of the diagnostic for a version lower than the one in Kibana.
+VERSION_DECREASE_CODE = "DAC904"
 
 
 class PlanError(DacError):
@@ -48,7 +65,9 @@ class RuleChange:
     ``repository_changed`` is true when the repository's content differs
     from that recorded hash, and None when no hash was recorded.
     ``version_not_raised`` flags new content sent under the version that
-    Kibana already has.
+    Kibana already has. ``retired`` marks a rule that the repository still
+    defines but the environment's filters exclude. ``diagnostics`` are the
+    validation findings for the rule, including a version decrease.
     """
 
     action: Action
@@ -61,6 +80,18 @@ class RuleChange:
     drift: bool = False
     repository_changed: bool | None = None
     version_not_raised: bool = False
+    retired: bool = False
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        """Return the error diagnostics, which block deploying this rule."""
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    @property
+    def blocked(self) -> bool:
+        """Tell whether this rule has an error that stops deploy."""
+        return bool(self.errors)
 
     @property
     def changed_fields(self) -> list[str]:
@@ -78,6 +109,9 @@ class RuleChange:
             "drift": self.drift,
             "repository_changed": self.repository_changed,
             "version_not_raised": self.version_not_raised,
+            "retired": self.retired,
+            "blocked": self.blocked,
+            "diagnostics": [d.to_dict() for d in self.diagnostics],
             "revision": current.get("revision"),
             "changes": {
                 key: {"current": old, "desired": new}
@@ -102,17 +136,27 @@ class Plan:
     def counts(self) -> dict[str, int]:
         """Count entries per action (every action present, zero included)."""
         counter = Counter(c.action for c in self.changes)
-        actions = ("create", "update", "delete", "unchanged", "excluded")
-        return {action: counter.get(action, 0) for action in actions}
+        return {action: counter.get(action, 0) for action in ACTIONS}
 
     @property
     def drifted(self) -> list[RuleChange]:
         """Return the entries whose Kibana copy was edited since the last deploy."""
         return [c for c in self.changes if c.drift]
 
+    @property
+    def blocked(self) -> list[RuleChange]:
+        """Return the entries with an error diagnostic, which stop deploy."""
+        return [c for c in self.changes if c.blocked]
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        """Return every entry's diagnostics, errors and warnings, by place."""
+        found = [d for c in self.changes for d in c.diagnostics]
+        return sorted(found, key=lambda d: (d.path, d.line, d.column, d.code))
+
     def has_changes(self, prune: bool = False) -> bool:
         """Tell whether applying would change Kibana."""
-        actions = {"create", "update"} | ({"delete"} if prune else set())
+        actions = {"create", "update", "disable"} | ({"delete"} if prune else set())
         return any(c.action in actions for c in self.changes)
 
 
@@ -168,18 +212,24 @@ def build_plan(
     client: KibanaClient,
     rules: list[Rule] | None = None,
     lock: VersionLock | None = None,
+    prune: bool = False,
 ) -> Plan:
-    """Compare the environment's repository rules with Kibana and return a plan."""
+    """Compare the environment's repository rules with Kibana and return a plan.
+
+    ``prune`` decides what happens to retired rules (excluded by the
+    environment's filters): deleted with it, disabled without it.
+    """
     if rules is None:
         rules = load_repository(environment)
     selected = {r.rule_id: r for r in select_rules(rules, environment.rules)}
-    known_ids = {r.rule_id for r in rules}
+    known = {r.rule_id: r for r in rules}
     log.info(
         "planning %s: %d repository rules, %d selected",
         environment.name,
         len(rules),
         len(selected),
     )
+    diagnostics = _validate(list(selected.values()))
 
     deployed = {
         r["rule_id"]: r
@@ -192,23 +242,68 @@ def build_plan(
     for rule_id, rule in selected.items():
         locked = lock.version_of(rule_id) if lock else None
         desired = to_kibana(rule, environment, version=locked)
-        changes.append(_compare(rule, desired, deployed.get(rule_id)))
+        change = _compare(rule, desired, deployed.get(rule_id))
+        change.diagnostics = diagnostics.get(rule_id, [])
+        _check_version_decrease(change, rule)
+        changes.append(change)
 
     for rule_id, current in deployed.items():
-        if rule_id in selected:
-            continue
-        action: Action = "excluded" if rule_id in known_ids else "delete"
-        changes.append(
-            RuleChange(
-                action,
-                rule_id,
-                str(current.get("name", "")),
-                current=current,
-                drift=_drifted(current),
-            )
-        )
+        if rule_id not in selected:
+            changes.append(_removal(current, known.get(rule_id), prune))
     changes.sort(key=lambda c: c.rule_id)
     return Plan(environment.name, environment.kibana_url, environment.space, changes)
+
+
+def _validate(rules: list[Rule]) -> dict[str, list[Diagnostic]]:
+    """Run the ``dac validate`` checks; return the diagnostics per rule_id.
+
+    Raises PlanError when shipped data (field tables, ATT&CK) fails to load,
+    because the checks that need it would be skipped and a broken rule could
+    be deployed.
+    """
+    # Imported here: dac.validation imports dac.deploy for the version lock.
+    from dac.validation import ValidationContext, validate_rules
+
+    context = ValidationContext()
+    found = validate_rules(rules, context)
+    if context.load_errors:
+        listed = "; ".join(f"{k}: {v}" for k, v in sorted(context.load_errors.items()))
+        raise PlanError(
+            f"cannot validate the rules because shipped data failed to load "
+            f"({listed}); reinstall dac and rerun"
+        )
+    by_path = {str(r.path): r.rule_id or "" for r in rules}
+    per_rule: dict[str, list[Diagnostic]] = {}
+    for diagnostic in found:
+        rule_id = diagnostic.rule_id or by_path.get(diagnostic.path, "")
+        per_rule.setdefault(rule_id, []).append(diagnostic)
+    return per_rule
+
+
+def _removal(current: dict[str, Any], rule: Rule | None, prune: bool) -> RuleChange:
+    """Plan a managed Kibana rule that the environment no longer selects.
+
+    A rule missing from the repository is deleted only with ``prune``. A
+    rule still in the repository but excluded by the filters is retired:
+    deleted with ``prune``, otherwise disabled if Kibana has it enabled.
+    """
+    name = str(current.get("name", ""))
+    rule_id = str(current.get("rule_id", ""))
+    drift = _drifted(current)
+    if rule is None:
+        return RuleChange("delete", rule_id, name, current=current, drift=drift)
+    action: Action = "excluded"
+    if prune:
+        action = "delete"
+    elif current.get("enabled") is not False:
+        action = "disable"
+    change = RuleChange(
+        action, rule_id, name, str(rule.path), current=current, drift=drift
+    )
+    change.retired = True
+    if action == "disable":
+        change.changes = {"enabled": (current.get("enabled", True), False)}
+    return change
 
 
 def _compare(
@@ -233,6 +328,40 @@ def _compare(
     )
     change.version_not_raised = _version_not_raised(change)
     return change
+
+
+def _check_version_decrease(change: RuleChange, rule: Rule) -> None:
+    """Add an error when the repository's version is lower than Kibana's.
+
+    Kibana would accept the lower version, but the deployed history would
+    then run backwards and a later bump could reuse a version number.
+    """
+    if change.action not in ("update", "unchanged"):
+        return
+    desired = (change.desired or {}).get("version", 1)
+    deployed = (change.current or {}).get("version", 1)
+    if not (isinstance(desired, int) and isinstance(deployed, int)):
+        return
+    if desired >= deployed:
+        return
+    change.version_not_raised = False
+    line = rule.line_of("rule", "version") if "version" in rule.rule else 1
+    message = (
+        f"version would decrease from {deployed} to {desired}: bump the rule "
+        f"past {deployed} (set version = {deployed + 1} in [rule])"
+    )
+    change.diagnostics = [
+        *change.diagnostics,
+        Diagnostic(
+            str(rule.path),
+            line,
+            1,
+            "error",
+            VERSION_DECREASE_CODE,
+            message,
+            change.rule_id,
+        ),
+    ]
 
 
 def _version_not_raised(change: RuleChange) -> bool:

@@ -11,6 +11,7 @@ from dac.deploy.plan import Plan, RuleChange
 SYMBOLS = {
     "create": "+",
     "update": "~",
+    "disable": "x",
     "delete": "-",
     "unchanged": "=",
     "excluded": "!",
