@@ -143,7 +143,13 @@ def test_cli_json_output(tmp_path):
     result = invoke(log, "--rules", tmp_path / "rules", "--format", "json")
     assert result.exit_code == 0, result.output
     document = json.loads(result.output)
-    assert document["summary"] == {"events": 2, "rules": 1, "alerts": 1}
+    assert document["summary"] == {
+        "events": 2,
+        "rules": 1,
+        "alerts": 1,
+        "unseen": 0,
+        "unseen_without_index": 0,
+    }
     alert = document["alerts"][0]
     assert set(alert) == {"rule_id", "rule_name", "source", "events"}
     assert alert["source"] == f"{log}:1"
@@ -266,7 +272,13 @@ def test_cli_evtx_alerts_with_shipped_rule(tmp_path):
     result = invoke(log, "--rules", rule, "--format", "json")
     assert result.exit_code == 0, result.output
     document = json.loads(result.output)
-    assert document["summary"] == {"events": 2, "rules": 1, "alerts": 1}
+    assert document["summary"] == {
+        "events": 2,
+        "rules": 1,
+        "alerts": 1,
+        "unseen": 0,
+        "unseen_without_index": 0,
+    }
     (alert,) = document["alerts"]
     assert alert["source"] == f"{log}#1"
     assert alert["events"][0]["_index"] == "logs-windows.sysmon_operational-default"

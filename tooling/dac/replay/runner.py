@@ -40,6 +40,8 @@ BATCH_SIZE = 1000
 QUEUE_DEPTH = 4
 _END = None
 ANY_CATEGORY = "*"
+# Index names kept for the unseen-documents report; input may hold many.
+MAX_UNSEEN_INDEXES = 10
 
 
 @dataclass
@@ -72,11 +74,31 @@ class ReplayAlert:
 
 @dataclass
 class ReplayResult:
-    """Every alert of a replay, the number of documents read and of rules run."""
+    """Every alert of a replay, the number of documents read and of rules run.
+
+    ``unseen`` counts the documents that no rule's index patterns matched, so
+    no rule checked them. ``unseen_without_index`` is the part of them that
+    has no index at all (neither ``_index`` nor ``data_stream.*``), and
+    ``unseen_indexes`` counts the others by index name, for at most
+    ``MAX_UNSEEN_INDEXES`` names.
+    """
 
     alerts: list[ReplayAlert] = field(default_factory=list)
     events: int = 0
     rules: int = 0
+    unseen: int = 0
+    unseen_without_index: int = 0
+    unseen_indexes: dict[str, int] = field(default_factory=dict)
+
+    def count_unseen(self, index: str | None) -> None:
+        """Count one document that no rule saw, under its index name."""
+        self.unseen += 1
+        if index is None:
+            self.unseen_without_index += 1
+        elif index in self.unseen_indexes:
+            self.unseen_indexes[index] += 1
+        elif len(self.unseen_indexes) < MAX_UNSEEN_INDEXES:
+            self.unseen_indexes[index] = 1
 
 
 def _public(event: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -225,7 +247,8 @@ def replay(
     try:
         for document in documents:
             result.events += 1
-            _dispatch(document, groups, result.alerts, batch_size)
+            if not _dispatch(document, groups, result.alerts, batch_size):
+                result.count_unseen(data_stream_of(document))
         for worker in workers:
             worker.flush()
     finally:
@@ -243,10 +266,11 @@ def replay(
             ) from worker.error
         result.alerts.extend(worker.alerts)
     log.info(
-        "replayed %d events through %d rules: %d alerts",
+        "replayed %d events through %d rules: %d alerts, %d events seen by no rule",
         result.events,
         rule_count,
         len(result.alerts),
+        result.unseen,
     )
     return result
 
@@ -256,13 +280,18 @@ def _dispatch(
     groups: list[_IndexGroup],
     alerts: list[ReplayAlert],
     batch_size: int,
-) -> None:
-    """Evaluate one document against the rules that can see it."""
+) -> bool:
+    """Evaluate one document against the rules that can see it.
+
+    Returns whether any rule's index patterns matched the document.
+    """
     name = data_stream_of(document)
     categories = _categories_of(document)
+    seen = False
     for group in groups:
         if not group.name_matches(name):
             continue
+        seen = True
         # An event query reads one category, so it sits in one list only.
         for category in (*categories, ANY_CATEGORY):
             index = group.inline.get(category)
@@ -281,3 +310,4 @@ def _dispatch(
                     if id(worker) not in offered:
                         offered.add(id(worker))
                         worker.offer(document, batch_size)
+    return seen
