@@ -258,7 +258,7 @@ def invoke_nightly(root: Path):
 def test_cli_nightly_detects_regressions(nightly_dir: Path):
     first = invoke_nightly(nightly_dir)
     assert first.exit_code == 0, first.output
-    assert "No regression against the previous run." in first.output
+    assert "First run: no previous run to compare." in first.output
 
     # The rule now matches explorer.exe: its alerting case fails and it
     # alerts on the benign dataset.

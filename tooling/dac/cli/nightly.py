@@ -77,7 +77,9 @@ def command(
 
     A regression is a case that passed in the previous run and fails now, or
     a rule that now raises alerts on a benign dataset after raising none.
-    Exits 1 when there is a regression, 2 on a configuration error.
+    Every failing case is listed too, regression or not. Exits 1 when there
+    is a regression, a failing case or a rule file that does not load, and 2
+    on a configuration error.
     """
     from dac.review import gitrev
     from dac.review.coverage import load_attack_table
@@ -131,4 +133,4 @@ def command(
     click.echo(render_summary(result.record, result.skipped_backends))
     for path in written:
         click.echo(f"wrote {path}")
-    sys.exit(1 if result.regressions or load_errors else 0)
+    sys.exit(1 if result.regressions or result.failing or load_errors else 0)

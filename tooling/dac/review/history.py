@@ -3,7 +3,9 @@
 A run records, per rule, the case results on each backend and the number
 of alerts the rule raised on the benign baseline. A regression is a case
 that passed in the previous run and fails now, or a rule that raises
-alerts on the baseline now and raised none (or did not exist) before.
+alerts on the baseline now and raised none (or did not exist) before. A
+failing case is any case that fails in a run, whether it passed before or
+has failed since its first run.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from dac.errors import DacError
 log = logging.getLogger(__name__)
 
 HISTORY_FORMAT = 1
+
+# The case name that records a case file that could not run at all.
+CASE_FILE_ERROR = "<case file>"
 
 
 class HistoryError(DacError):
@@ -153,6 +158,44 @@ def _case_regressions(
                     }
                 )
     return found
+
+
+def failing_cases(run: dict[str, Any]) -> list[dict[str, Any]]:
+    """List every case that fails in ``run``, ordered by rule_id, backend and case.
+
+    Each entry is ``{"rule_id", "name", "backend", "case", "error"}``. A case
+    file that could not run is one entry with ``case`` set to
+    ``CASE_FILE_ERROR`` and ``error`` set to the reason.
+    """
+    failing = []
+    for rule_id, rule in sorted((run.get("rules") or {}).items()):
+        for backend, result in sorted((rule.get("backends") or {}).items()):
+            for case, passed in sorted((result.get("cases") or {}).items()):
+                if passed:
+                    continue
+                error = result.get("error") if case == CASE_FILE_ERROR else None
+                failing.append(
+                    {
+                        "rule_id": rule_id,
+                        "name": rule.get("name", rule_id),
+                        "backend": backend,
+                        "case": case,
+                        "error": error,
+                    }
+                )
+    return failing
+
+
+def is_first_run(run: dict[str, Any], history_length: int) -> bool:
+    """Tell whether ``run`` had no previous run to compare with.
+
+    Runs recorded since ``previous_run`` was added store the previous run's
+    timestamp there (None on the first run). Older runs lack the key, so the
+    history length decides.
+    """
+    if "previous_run" in run:
+        return run["previous_run"] is None
+    return history_length <= 1
 
 
 def run_totals(run: dict[str, Any]) -> dict[str, int]:

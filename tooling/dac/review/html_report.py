@@ -14,7 +14,12 @@ from typing import Any
 
 from dac.review.checks import TestSummary
 from dac.review.coverage import Coverage, MatrixTechnique
-from dac.review.history import run_totals
+from dac.review.history import (
+    CASE_FILE_ERROR,
+    failing_cases,
+    is_first_run,
+    run_totals,
+)
 from dac.review.trend import trend_svg
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -156,11 +161,25 @@ def render_rules_table(statuses: list[RuleStatus]) -> str:
 
 
 def render_history(history: list[dict[str, Any]]) -> str:
-    """Render the trend chart and the latest run's regressions."""
+    """Render the trend chart and the latest run's regressions and failing cases."""
     if not history:
         return '<p class="none">No nightly run is recorded yet.</p>'
     latest = history[-1]
     totals = run_totals(latest)
+    stamp = escape(str(latest.get("timestamp", "")))
+    return (
+        f"<p>{len(history)} runs recorded; latest {stamp}: {totals['passed']} cases "
+        f"passed, {totals['failed']} failed, {totals['regressions']} regressions.</p>"
+        f"{trend_svg(history)}"
+        f"<h3>Regressions in the latest run</h3>"
+        f"{_regressions_html(latest, len(history))}"
+        f"<h3>Failing cases in the latest run</h3>{_failing_html(latest)}"
+    )
+
+
+def _regressions_html(latest: dict[str, Any], history_length: int) -> str:
+    if is_first_run(latest, history_length):
+        return "<p>First run: no previous run to compare.</p>"
     items = []
     for regression in latest.get("regressions") or []:
         name = escape(str(regression.get("name", regression.get("rule_id", ""))))
@@ -173,17 +192,25 @@ def render_history(history: list[dict[str, Any]]) -> str:
         else:
             alerts = escape(str(regression.get("alerts", "")))
             items.append(f"<li>{name}: {alerts} alerts on the benign baseline</li>")
-    regressions = (
-        f'<ul class="regressions">{"".join(items)}</ul>'
-        if items
-        else "<p>No regression in the latest run.</p>"
-    )
-    stamp = escape(str(latest.get("timestamp", "")))
-    return (
-        f"<p>{len(history)} runs recorded; latest {stamp}: {totals['passed']} cases "
-        f"passed, {totals['failed']} failed, {totals['regressions']} regressions.</p>"
-        f"{trend_svg(history)}{regressions}"
-    )
+    if not items:
+        return "<p>No regression against the previous run.</p>"
+    return f'<ul class="regressions">{"".join(items)}</ul>'
+
+
+def _failing_html(latest: dict[str, Any]) -> str:
+    items = []
+    for failure in failing_cases(latest):
+        name = escape(str(failure["name"]))
+        backend = escape(str(failure["backend"]))
+        if failure["case"] == CASE_FILE_ERROR:
+            error = escape(str(failure.get("error") or "unknown"))
+            detail = f"case file error: {error}"
+        else:
+            detail = f"case <code>{escape(str(failure['case']))}</code>"
+        items.append(f"<li>{name}: {detail} on {backend}</li>")
+    if not items:
+        return "<p>No case fails.</p>"
+    return f'<ul class="failing">{"".join(items)}</ul>'
 
 
 def render_report(

@@ -24,6 +24,13 @@ from dac.review.checks import (
     get_backend,
     run_rule_cases,
 )
+from dac.review.history import (
+    CASE_FILE_ERROR,
+    append_run,
+    failing_cases,
+    find_regressions,
+    read_history,
+)
 from dac.rules import Rule
 
 log = logging.getLogger(__name__)
@@ -61,6 +68,11 @@ class NightlyResult:
     def regressions(self) -> list[dict[str, Any]]:
         """List the regressions against the previous run."""
         return self.record["regressions"]
+
+    @property
+    def failing(self) -> list[dict[str, Any]]:
+        """List every case that fails in this run, regression or not."""
+        return failing_cases(self.record)
 
 
 def datasets_from_config(config_path: Path) -> list[Dataset]:
@@ -169,7 +181,7 @@ def build_record(
                 continue
             cases = {case.case: case.passed for case in summary.cases}
             if summary.error:
-                cases["<case file>"] = False
+                cases[CASE_FILE_ERROR] = False
             backends[backend] = {
                 "passed": summary.passed,
                 "failed": summary.failed,
@@ -277,8 +289,6 @@ def run_nightly(
     Writes nothing but the history file; :func:`write_nightly_reports`
     renders the reports from the returned record.
     """
-    from dac.review.history import append_run, find_regressions, read_history
-
     runner = runner or default_runner()
     results, skipped = run_backends(rules, backend_names, runner)
     alerts, benign = replay_datasets(rules, datasets, replayer)
@@ -286,11 +296,16 @@ def run_nightly(
     record["skipped_backends"] = skipped
     history = read_history(history_path)
     previous = history[-1] if history else None
+    # The previous run's timestamp, or None on the first run.
+    record["previous_run"] = (
+        str(previous.get("timestamp") or "unknown") if previous else None
+    )
     record["regressions"] = find_regressions(previous, record)
     append_run(history_path, record)
     log.info(
-        "nightly run recorded in %s: %d regressions",
+        "nightly run recorded in %s: %d regressions, %d failing cases",
         history_path,
         len(record["regressions"]),
+        len(failing_cases(record)),
     )
     return NightlyResult(record, skipped)

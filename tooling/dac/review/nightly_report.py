@@ -6,7 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from dac.review.checks import CaseOutcome, TestSummary
-from dac.review.history import read_history, run_totals
+from dac.review.history import (
+    CASE_FILE_ERROR,
+    failing_cases,
+    read_history,
+    run_totals,
+)
 from dac.review.markdown import escape
 from dac.review.report import write_coverage, write_text_file
 from dac.rules import Rule
@@ -14,6 +19,11 @@ from dac.rules import Rule
 NAVIGATOR_FILE = "attack-navigator.json"
 HTML_FILE = "coverage.html"
 SUMMARY_FILE = "nightly.md"
+
+# Failing-case rows shown in the Markdown summary. GitHub Actions rejects a
+# step summary over 1024 KiB, and a few hundred rows are more than a reader
+# scans anyway.
+MAX_FAILING_ROWS = 200
 
 
 def summaries_from_record(
@@ -28,14 +38,19 @@ def summaries_from_record(
         cases = [
             CaseOutcome(case=name, passed=bool(passed))
             for name, passed in (result.get("cases") or {}).items()
-            if name != "<case file>"
+            if name != CASE_FILE_ERROR
         ]
         summaries[rule_id] = TestSummary(cases=cases, error=result.get("error"))
     return summaries
 
 
 def render_summary(record: dict[str, Any], skipped: dict[str, str]) -> str:
-    """Render the run as Markdown for a CI job summary."""
+    """Render the run as Markdown for a CI job summary.
+
+    The summary has the totals, skipped backends, the regressions against
+    the previous run, and every case that fails now (at most
+    ``MAX_FAILING_ROWS`` rows).
+    """
     totals = run_totals(record)
     if record.get("benign_datasets"):
         noise = f"{totals['noisy']} rules alert on the benign datasets"
@@ -55,24 +70,58 @@ def render_summary(record: dict[str, Any], skipped: dict[str, str]) -> str:
         lines.append(f"- Backend {name} skipped: {escape(reason)}")
     if skipped:
         lines.append("")
-    if record["regressions"]:
-        lines += ["| Rule | Regression |", "|---|---|"]
-        for regression in record["regressions"]:
-            name = escape(str(regression.get("name", regression["rule_id"])))
-            if regression["kind"] == "case":
-                description = (
-                    f"case <code>{escape(regression['case'])}</code> now fails on "
-                    f"{escape(regression['backend'])}"
-                )
-            else:
-                description = (
-                    f"{regression['alerts']} alerts on the benign baseline "
-                    f"(previous run: {regression['previous_alerts']})"
-                )
-            lines.append(f"| {name} | {description} |")
-    else:
-        lines.append("No regression against the previous run.")
+    lines += ["### Regressions", "", *_regression_lines(record), ""]
+    lines += ["### Failing cases", "", *_failing_lines(record)]
     return "\n".join(lines) + "\n"
+
+
+def _regression_lines(record: dict[str, Any]) -> list[str]:
+    # A run recorded before previous_run existed counts as compared.
+    if record.get("previous_run", "") is None:
+        return ["First run: no previous run to compare."]
+    if not record["regressions"]:
+        return ["No regression against the previous run."]
+    lines = ["| Rule | Regression |", "|---|---|"]
+    for regression in record["regressions"]:
+        name = escape(str(regression.get("name", regression["rule_id"])))
+        if regression["kind"] == "case":
+            description = (
+                f"case <code>{escape(regression['case'])}</code> now fails on "
+                f"{escape(regression['backend'])}"
+            )
+        else:
+            description = (
+                f"{regression['alerts']} alerts on the benign baseline "
+                f"(previous run: {regression['previous_alerts']})"
+            )
+        lines.append(f"| {name} | {description} |")
+    return lines
+
+
+def describe_failure(failure: dict[str, Any]) -> str:
+    """Describe one failing case as HTML-escaped text (a case or a case file error)."""
+    if failure["case"] == CASE_FILE_ERROR:
+        return f"case file error: {escape(str(failure.get('error') or 'unknown'))}"
+    return f"<code>{escape(str(failure['case']))}</code>"
+
+
+def _failing_lines(record: dict[str, Any]) -> list[str]:
+    failing = failing_cases(record)
+    if not failing:
+        return ["No case fails."]
+    lines = ["| Rule | Backend | Case |", "|---|---|---|"]
+    for failure in failing[:MAX_FAILING_ROWS]:
+        name = escape(str(failure["name"]))
+        backend = escape(str(failure["backend"]))
+        lines.append(f"| {name} | {backend} | {describe_failure(failure)} |")
+    hidden = len(failing) - MAX_FAILING_ROWS
+    if hidden > 0:
+        lines += [
+            "",
+            f"{hidden} more failing cases are not listed; the history file "
+            "has every case result.",
+        ]
+    return lines
 
 
 def write_nightly_reports(
