@@ -184,3 +184,32 @@ def test_query_terminal_stdin_is_usage_error() -> None:
         os.close(primary)
     assert completed.returncode == 2
     assert "no input: pass FILE... or - to read stdin" in completed.stderr
+
+
+def test_query_backticked_name_with_schema(tmp_path) -> None:
+    events = [
+        {
+            "_id": "nested",
+            "@timestamp": 1,
+            "event": {"category": "process"},
+            "process": {"name": "cat"},
+        },
+        {
+            "_id": "dotted",
+            "@timestamp": 2,
+            "event.category": "process",
+            "process.name": "cat",
+        },
+        {
+            "_id": "other",
+            "@timestamp": 3,
+            "event": {"category": "process"},
+            "process": {"name": "dog"},
+        },
+    ]
+    path = tmp_path / "events.ndjson"
+    path.write_text("\n".join(json.dumps(e) for e in events) + "\n", encoding="utf-8")
+    result = _run(['process where `process.name` == "cat"', str(path)])
+    assert result.exit_code == 0, result.output
+    ids = [e["_id"] for e in json.loads(result.output)["hits"]["events"]]
+    assert ids == ["nested", "dotted"]
