@@ -59,12 +59,13 @@ def command(
     repo: Path,
     output_format: str,
 ) -> None:
-    """Review the rules added, changed and removed between two git revisions.
+    """Review the rules added, changed, moved and removed between two revisions.
 
     For each rule: metadata and query diff, validation findings, test results
-    at head (and at base for changed rules), version bump, fields newly used
-    and ATT&CK techniques gained or lost. Exits 1 when an added or changed
-    rule has validation errors or failing cases, 2 when a revision is not found.
+    at head (and at base for changed rules), version bump when the deployed
+    content changed, fields newly used and ATT&CK techniques gained or lost.
+    Exits 1 when an added, changed or moved rule has validation errors or
+    failing cases, 2 when a revision is not found.
     """
     from dac.review.markdown import render_markdown
     from dac.review.pr import build_review

@@ -55,7 +55,7 @@ class Review:
 
     @property
     def ok(self) -> bool:
-        """Tell whether every added or changed rule loads, validates and passes."""
+        """Tell whether every added, changed or moved rule loads, validates, passes."""
         return all(change.ok for change in self.changes)
 
     def summary(self) -> dict[str, Any]:
