@@ -222,7 +222,7 @@ def _deployed_content_differs(base: RuleEntry, head: RuleEntry) -> bool:
     """Compare the version-lock hashes, the content deploy sends without version.
 
     A rule that does not load, or cannot be converted, counts as differing,
-    so the review still asks for a bump rather than missing one.
+    so the review still requires a bump rather than missing one.
     """
     if base.rule is None or head.rule is None:
         return True

@@ -170,6 +170,7 @@ def render_details(change: RuleChange) -> str:
     title = f"{mark} {_change_cell(change)}: {escape(change.name)} "
     title += f"({_code(change.rule_id)})"
     parts = [f"<details><summary>{title}</summary>", ""]
+
     if change.load_error:
         parts += [f"Rule file does not load: {_code(change.load_error)}", ""]
     if change.diagnostics:
@@ -177,6 +178,7 @@ def render_details(change: RuleChange) -> str:
         parts += [f"- {_code(d.render())}" for d in change.diagnostics]
         parts.append("")
     parts += _test_lines(change)
+
     if change.fields_added:
         parts.append("Fields newly used: " + ", ".join(map(_code, change.fields_added)))
         parts.append("")
@@ -185,10 +187,12 @@ def render_details(change: RuleChange) -> str:
             "Fields no longer used: " + ", ".join(map(_code, change.fields_removed))
         )
         parts.append("")
+
     if change.tests_changed:
         parts += ["The rule's test-case files changed.", ""]
     elif change.tests_moved:
         parts += ["The rule's test-case files moved with it, unchanged.", ""]
+
     if change.metadata_diff:
         parts += ["Metadata:", "", _fence(_clip(change.metadata_diff), "diff"), ""]
     if change.query_diff:
