@@ -113,7 +113,7 @@ class TypeChecker:
 
     def _candidates(self, node: ast.Field) -> list[str]:
         """Return mapped fields under the same top-level object, to suggest from."""
-        prefix = node.path[0] + "."
+        prefix = node.name.split(".")[0] + "."
         return [name for name in self.table.fields if name.startswith(prefix)]
 
     def _check_pair(
