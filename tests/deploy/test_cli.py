@@ -19,7 +19,10 @@ def test_plan_text_lists_changes(repo):
     result = run("plan", "--env", "test", "--config", str(repo.config_path))
     assert result.exit_code == 0, result.output
     assert "+ create    aaaaaaaa-0000-4000-8000-00000000000a  Rule A" in result.output
-    assert "Plan: 3 to create, 0 to update, 0 to delete, 0 unchanged." in result.output
+    assert (
+        "Plan: 3 to create, 0 to update, 0 to disable, 0 to delete, 0 unchanged."
+        in result.output
+    )
 
 
 def test_plan_json_and_markdown(repo):
@@ -186,7 +189,11 @@ def test_import_ndjson_round_trip(repo, kibana, client):
     for path in out.iterdir():
         path.rename(repo.rules_dir / path.name)
     plan = run("plan", "--env", "test", "--config", str(repo.config_path))
-    assert "0 to create, 0 to update, 0 to delete, 3 unchanged" in plan.output
+    counts = "0 to create, 0 to update, 0 to disable, 0 to delete, 3 unchanged"
+    assert counts in plan.output
+    # The imported files have no test cases beside them, which validation
+    # reports as an error, so the plan lists them as blocked.
+    assert "3 blocked by validation errors" in plan.output
 
 
 def test_import_bad_ndjson_names_line(tmp_path):
@@ -236,10 +243,8 @@ def test_plan_text_explains_drift(repo, kibana):
     run("deploy", "--env", "test", "--config", str(repo.config_path), "--yes")
     kibana.edit_in_ui("bbbbbbbb-0000-4000-8000-00000000000b", severity="high")
     result = run("plan", "--env", "test", "--config", str(repo.config_path))
-    assert (
-        "~ update    bbbbbbbb-0000-4000-8000-00000000000b  Rule B  (drift: edited in Kibana"
-        in result.output
-    )
+    rule_b = "bbbbbbbb-0000-4000-8000-00000000000b"
+    assert f"~ update    {rule_b}  Rule B  (drift: edited in Kibana" in result.output
     assert "deploy reverts the Kibana edit" in result.output
     assert '      severity: "high" -> "low"' in result.output
     assert "1 edited in Kibana since the last deploy." in result.output

@@ -6,7 +6,6 @@ import pytest
 from dac.deploy import PlanError, VersionLock, apply_plan, build_plan
 from dac.deploy.convert import recorded_hash
 
-
 RULE_C = "cccccccc-0000-4000-8000-00000000000c"
 
 

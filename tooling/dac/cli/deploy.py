@@ -30,8 +30,9 @@ from dac.deploy.render import plan_to_dict
 @click.option(
     "--prune",
     is_flag=True,
-    help="Also delete managed rules (carrying the managed tag) that no "
-    "repository file defines.",
+    help="Delete managed rules (carrying the managed tag) that no repository "
+    "file defines or that the environment's filters exclude, instead of "
+    "keeping or disabling them.",
 )
 @click.option(
     "--yes", "-y", is_flag=True, help="Apply without asking for confirmation."
@@ -39,15 +40,18 @@ from dac.deploy.render import plan_to_dict
 def command(env_name: str, config_path: str, fmt: str, prune: bool, yes: bool) -> None:
     """Print the plan, ask for confirmation, then apply it to Kibana.
 
-    Creates and updates rules by rule_id, and deletes only with --prune and
-    only rules carrying the managed tag. One rule's failure does not stop
-    the others. Exit codes: 0 all applied, 1 some rule failed, 2 config,
-    connection or usage error (including no TTY to confirm on without --yes).
+    Creates and updates rules by rule_id, disables rules that the
+    environment's filters exclude, and deletes only with --prune and only
+    rules carrying the managed tag. Applies nothing when a selected rule has
+    a validation error (as dac validate reports it) or a version lower than
+    Kibana's. One rule's failure does not stop the others. Exit codes: 0 all
+    applied, 1 a rule failed or was blocked, 2 config, connection or usage
+    error (including no TTY to confirm on without --yes).
     """
     config, environment = resolve_environment(config_path, env_name)
     lock = VersionLock.load(config.version_lock)
     with environment.client() as client:
-        plan = build_plan(environment, client, lock=lock)
+        plan = build_plan(environment, client, lock=lock, prune=prune)
         # JSON output is one document (plan and results) printed at the end.
         # When deploy asks for confirmation, the plan goes to stderr as text.
         if fmt == "json":
@@ -55,6 +59,8 @@ def command(env_name: str, config_path: str, fmt: str, prune: bool, yes: bool) -
                 click.echo(render_plan(plan, "text", prune), err=True)
         else:
             click.echo(render_plan(plan, fmt, prune))
+        if plan.blocked:
+            _reject_blocked(plan, prune, fmt)
         if not plan.has_changes(prune):
             if fmt == "json":
                 click.echo(_json_report(plan, prune, []))
@@ -80,6 +86,22 @@ def command(env_name: str, config_path: str, fmt: str, prune: bool, yes: bool) -
         click.echo(render_results(results, fmt))
     if any(r.failed for r in results):
         raise SystemExit(1)
+
+
+def _reject_blocked(plan: Plan, prune: bool, fmt: str) -> None:
+    """Print the blocking diagnostics and exit 1 before anything is applied."""
+    if fmt == "json":
+        click.echo(_json_report(plan, prune, []))
+    for diagnostic in plan.diagnostics:
+        if diagnostic.severity == "error":
+            click.echo(diagnostic.render(), err=True)
+    listed = ", ".join(change.rule_id for change in plan.blocked)
+    click.echo(
+        f"error: nothing applied: {len(plan.blocked)} rule(s) have validation "
+        f"errors ({listed}); fix them (dac validate lists them) and rerun",
+        err=True,
+    )
+    raise SystemExit(1)
 
 
 def _stdin_is_terminal() -> bool:

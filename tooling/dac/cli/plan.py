@@ -26,14 +26,16 @@ def command(
 ) -> None:
     """Compare the repository's rules with Kibana and print the plan.
 
-    Lists each rule to create, update (with the changed fields), delete
-    (applied only with deploy --prune) or leave unchanged, and flags rules
-    edited in Kibana since the last deploy. Nothing is changed.
+    Lists each rule to create, update (with the changed fields), disable
+    (in the repository but excluded by the environment's filters), delete
+    or leave unchanged. Flags rules edited in Kibana since the last deploy,
+    and lists the validation errors of rules that block deploy. Nothing is
+    changed.
     """
     config, environment = resolve_environment(config_path, env_name)
     lock = VersionLock.load(config.version_lock)
     with environment.client() as client:
-        plan = build_plan(environment, client, lock=lock)
+        plan = build_plan(environment, client, lock=lock, prune=prune)
     click.echo(render_plan(plan, fmt, prune))
     if detailed_exitcode and plan.has_changes(prune):
         raise SystemExit(1)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from dac.deploy.apply import ApplyResult
 from dac.deploy.plan import Plan, RuleChange
+from dac.deploy.value_diff import describe_change
 
 SYMBOLS = {
     "create": "+",
@@ -16,7 +18,6 @@ SYMBOLS = {
     "unchanged": "=",
     "excluded": "!",
 }
-MAX_VALUE_CHARS = 70
 
 
 def render_plan(plan: Plan, fmt: str = "text", prune: bool = False) -> str:
@@ -37,6 +38,7 @@ def plan_to_dict(plan: Plan, prune: bool = False) -> dict[str, Any]:
         "prune": prune,
         "counts": plan.counts(),
         "drift": [c.rule_id for c in plan.drifted],
+        "blocked": [c.rule_id for c in plan.blocked],
         "rules": [c.to_dict() for c in plan.changes],
     }
 
@@ -49,20 +51,18 @@ def summary_line(plan: Plan, prune: bool) -> str:
         deletes += " (only with --prune)"
     line = (
         f"Plan: {counts['create']} to create, {counts['update']} to update, "
-        f"{deletes}, {counts['unchanged']} unchanged"
+        f"{counts['disable']} to disable, {deletes}, {counts['unchanged']} unchanged"
     )
     if counts["excluded"]:
-        line += f", {counts['excluded']} kept (excluded from this environment)"
+        line += f", {counts['excluded']} kept disabled (excluded from this environment)"
     if plan.drifted:
         line += f"; {len(plan.drifted)} edited in Kibana since the last deploy"
+    if plan.blocked:
+        line += (
+            f"; {len(plan.blocked)} blocked by validation errors, "
+            "so deploy applies nothing"
+        )
     return line + "."
-
-
-def _short(value: Any) -> str:
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
-    if len(text) > MAX_VALUE_CHARS:
-        text = text[: MAX_VALUE_CHARS - 3] + "..."
-    return text
 
 
 def _note(change: RuleChange, prune: bool) -> str:
@@ -81,11 +81,37 @@ def _note(change: RuleChange, prune: bool) -> str:
             f"version {version} is already deployed with other content; "
             "run dac version bump"
         )
-    if change.action == "delete" and not prune:
+    if change.blocked:
+        notes.append(f"blocked: {len(change.errors)} validation error(s)")
+    if change.action == "delete" and change.retired:
+        notes.append("excluded from this environment; deleted because of --prune")
+    elif change.action == "delete" and not prune:
         notes.append("not in the repository; deleted only with --prune")
+    if change.action == "disable":
+        notes.append("excluded from this environment; deleted instead with --prune")
     if change.action == "excluded":
-        notes.append("in the repository but excluded here; not deleted")
+        notes.append("excluded from this environment and already disabled")
     return f"  ({'; '.join(notes)})" if notes else ""
+
+
+def _listed(change: RuleChange) -> bool:
+    """Tell whether a plan lists this rule: unchanged ones only with a finding."""
+    return change.action != "unchanged" or change.drift or change.blocked
+
+
+def _change_lines(change: RuleChange) -> list[str]:
+    """Return the field changes and error diagnostics listed under a rule."""
+    lines = []
+    if change.action in ("update", "disable"):
+        for key, (old, new) in sorted(change.changes.items()):
+            described = describe_change(old, new)
+            if len(described) == 1:
+                lines.append(f"{key}: {described[0]}")
+            else:
+                lines.append(f"{key}:")
+                lines += [f"  {line}" for line in described]
+    lines += [diagnostic.render() for diagnostic in change.errors]
+    return lines
 
 
 def _plan_text(plan: Plan, prune: bool) -> str:
@@ -94,16 +120,14 @@ def _plan_text(plan: Plan, prune: bool) -> str:
         f"({plan.kibana_url}, space {plan.space}):"
     ]
     for change in plan.changes:
-        if change.action == "unchanged" and not change.drift:
+        if not _listed(change):
             continue
         symbol = SYMBOLS[change.action]
         lines.append(
             f"  {symbol} {change.action:<9} {change.rule_id}  {change.name}"
             + _note(change, prune)
         )
-        if change.action == "update":
-            for key, (old, new) in sorted(change.changes.items()):
-                lines.append(f"      {key}: {_short(old)} -> {_short(new)}")
+        lines += [f"      {line}" for line in _change_lines(change)]
     lines.append(summary_line(plan, prune))
     return "\n".join(lines)
 
@@ -119,7 +143,7 @@ def _plan_markdown(plan: Plan, prune: bool) -> str:
         summary_line(plan, prune),
         "",
     ]
-    listed = [c for c in plan.changes if c.action != "unchanged" or c.drift]
+    listed = [c for c in plan.changes if _listed(c)]
     if listed:
         lines += [
             "| action | rule_id | name | changed fields | notes |",
@@ -131,7 +155,29 @@ def _plan_markdown(plan: Plan, prune: bool) -> str:
                 f"| {change.action} | `{change.rule_id}` | {_cell(change.name)} "
                 f"| {fields} | {_cell(_note(change, prune).strip(' ()'))} |"
             )
+        lines += _markdown_details(listed)
     return "\n".join(lines)
+
+
+def _markdown_details(changes: list[RuleChange]) -> list[str]:
+    """Return one fenced ``diff`` block per rule with changes or errors."""
+    lines = []
+    for change in changes:
+        body = _change_lines(change)
+        if not body:
+            continue
+        runs = [run for line in body for run in re.findall(r"`+", line)]
+        longest = max((len(run) for run in runs), default=0)
+        fence = "`" * max(3, longest + 1)
+        lines += [
+            "",
+            f"#### {change.action} `{change.rule_id}` {_cell(change.name)}",
+            "",
+            f"{fence}diff",
+            *body,
+            fence,
+        ]
+    return lines
 
 
 def render_results(results: list[ApplyResult], fmt: str = "text") -> str:
