@@ -139,6 +139,28 @@ def test_prune_stops_on_broken_symlink(tmp_path, monkeypatch):
     rules.mkdir()
     rule_path = rules / "rule.toml"
     rule_path.write_bytes(VALID_RULE.read_bytes())
+    # Deploy validates the rule, and validation requires test cases.
+    (rules / "rule.tests.yaml").write_text(
+        dedent(
+            """\
+            defaults:
+              host.os.type: windows
+              event.type: start
+            cases:
+              - name: cmd started
+                events:
+                  - process.name: cmd.exe
+                expect:
+                  alert: true
+              - name: other process
+                events:
+                  - process.name: notepad.exe
+                expect:
+                  alert: false
+            """
+        ),
+        encoding="utf-8",
+    )
     monkeypatch.setenv(KEY_ENV, API_KEY)
     with KibanaDouble(api_keys=(API_KEY,)) as kibana:
         config = tmp_path / "dac.toml"

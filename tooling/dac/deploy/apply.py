@@ -68,9 +68,9 @@ def apply_plan(
 
     Disabling and deleting touch only rules that carry ``managed_tag`` in
     Kibana. Raises PlanError, and sends nothing, when a rule is blocked by a
-    validation error, and when the plan would disable or delete managed rules
-    while selecting no repository rule at all, because an empty or
-    misconfigured rule path or filter would otherwise remove every one.
+    validation error. It also raises when the plan would disable or delete
+    managed rules while selecting no repository rule at all, because an
+    empty or misconfigured rule path or filter would remove every one.
     """
     _reject_unsafe(plan, prune)
     deletions = plan.by_action("delete")
@@ -157,7 +157,7 @@ def _update(client: KibanaClient, change: RuleChange) -> ApplyResult:
 
 
 def _disable(client: KibanaClient, change: RuleChange, managed_tag: str) -> ApplyResult:
-    """Disable a retired rule, keeping its recorded hash true if it was."""
+    """Disable a retired rule and, unless it drifted, record its new hash."""
     current = change.current or {}
     tags = current.get("tags") or []
     if managed_tag not in tags:
@@ -167,9 +167,9 @@ def _disable(client: KibanaClient, change: RuleChange, managed_tag: str) -> Appl
     if not change.drift and any(is_hash_tag(t) for t in tags):
         # The hash covers ``enabled``: record the disabled state so the next
         # plan does not report this deploy's own change as drift.
-        kept = [t for t in tags if not is_hash_tag(t)]
+        other_tags = [t for t in tags if not is_hash_tag(t)]
         disabled = {**current, "enabled": False}
-        fields["tags"] = [*kept, hash_tag(content_hash(disabled))]
+        fields["tags"] = [*other_tags, hash_tag(content_hash(disabled))]
     try:
         client.patch_rule(fields)
     except KibanaError as exc:

@@ -17,7 +17,8 @@ from typing import Any
 MAX_VALUE_CHARS = 70
 # Characters of unchanged text shown on each side of a string difference.
 CONTEXT_CHARS = 20
-# Longest old or new part of a string difference shown before it is cut.
+# Maximum length of the old or new part of a string difference; longer
+# parts are cut.
 MAX_PART_CHARS = 60
 
 
@@ -86,7 +87,11 @@ def _inline_diff(old: str, new: str) -> str:
     added = _cut(_escape(new[prefix : len(new) - suffix]))
     head = "..." if prefix > CONTEXT_CHARS else ""
     tail = "..." if suffix > CONTEXT_CHARS else ""
-    middle = (f"[-{removed}-]" if removed else "") + (f"{{+{added}+}}" if added else "")
+    middle = ""
+    if removed:
+        middle += f"[-{removed}-]"
+    if added:
+        middle += f"{{+{added}+}}"
     return f"{head}{before}{middle}{after}{tail}"
 
 
