@@ -5,8 +5,9 @@ values that make it true: a value for each pattern a selection needs, and
 for each filter (``not``) a value that stays outside it. It writes one
 alerting case per satisfiable branch of the top-level ``or`` (at most a few).
 It adds a near miss, where one selection value is changed so the rule must
-stay quiet, and the same process's end event, which the start-event guard
-must ignore. Every case is then run on the embedded engine with the test runner,
+stay quiet, and an event of the same category that the log source's event
+filter must exclude (a process end, a disconnect, a file deletion, a registry
+query). Every case is then run on the embedded engine with the test runner,
 and a rule whose cases do not behave as generated is rejected.
 """
 
@@ -51,6 +52,11 @@ _NEUTRAL_VALUES: dict[str, tuple[Any, ...]] = {
 }
 _NEUTRAL_TEXT = ("contoso-report", "ordinary value 7")
 _NEUTRAL_NUMBER = (4242, 7)
+# Both documentation and private ranges, so a cidrMatch selection finds a
+# match and a filter finds an address outside it.
+_NEUTRAL_IP = ("198.51.100.7", "10.1.2.3", "192.168.1.20", "172.16.0.5", "127.0.0.1")
+_NEUTRAL_PORT = (8443, 445)
+_IP_FIELDS = ("destination.ip", "source.ip")
 
 
 class CaseGenerationError(DacError):
@@ -77,8 +83,10 @@ def generate_cases(converted: ConvertedRule) -> dict[str, Any]:
     if near_miss is None:
         raise CaseGenerationError("no near miss found: every change still alerts")
     cases.append(_case("near miss: a selection value differs", near_miss, False))
-    end_event = dict(alerting[0], **{"event.type": "end"})
-    cases.append(_case("process end event of a matching process", end_event, False))
+    log_source = converted.log_source
+    cases = [_in_log_source(case, log_source.case_event) for case in cases]
+    excluded = dict(alerting[0], **log_source.excluded_event)
+    cases.append(_case(log_source.excluded_name, excluded, False))
     document = {"cases": cases}
     _verify(converted, document)
     return document
@@ -87,6 +95,12 @@ def generate_cases(converted: ConvertedRule) -> dict[str, Any]:
 def _case(name: str, assignment: Assignment, alert: bool) -> dict[str, Any]:
     event = {"host.os.type": "windows", **assignment}
     return {"name": name, "events": [event], "expect": {"alert": alert}}
+
+
+def _in_log_source(case: dict[str, Any], fields: dict[str, str]) -> dict[str, Any]:
+    # The log source's fields go first so the event's own values still win.
+    case["events"] = [{**fields, **event} for event in case["events"]]
+    return case
 
 
 def _split_guard(condition: ast.Expr) -> tuple[list[ast.Expr], ast.Expr]:
@@ -191,6 +205,10 @@ def _fields(expr: ast.Node) -> Iterator[ast.Field]:
 def _neutral_values(name: str) -> tuple[Any, ...]:
     if name.endswith((".pid", ".ppid")):
         return _NEUTRAL_NUMBER
+    if name.endswith(".port"):
+        return _NEUTRAL_PORT
+    if name in _IP_FIELDS:
+        return _NEUTRAL_IP
     return _NEUTRAL_VALUES.get(name, _NEUTRAL_TEXT)
 
 

@@ -12,6 +12,7 @@ from sigma.processing.conditions import LogsourceCondition
 from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
 from sigma.processing.transformations import FieldMappingTransformation
 from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
+from sigma.types import SigmaString
 
 from dac.errors import EqlError
 from dac.importers.sigma.backend import ElasticEqlBackend, SigmaConversionError
@@ -143,6 +144,36 @@ def _check_fields(
                 "unmapped field",
                 base,
             )
+        problem = _value_problem(item, log_source.fields[base])
+        if problem is not None:
+            return (f"field {base}: {problem}", "unsupported value", base)
+    return None
+
+
+# Sysmon writes numeric and binary registry data in its own notation, which
+# Elastic's Sysmon pipeline rewrites (DWORD (0x00000001) becomes "1") and
+# Elastic Defend stores differently again, so such a value matches neither.
+_SYSMON_DATA_NOTATIONS = ("DWORD (", "QWORD (", "Binary Data")
+_IP_FIELDS = ("destination.ip", "source.ip")
+
+
+def _value_problem(item: SigmaDetectionItem, ecs_field: str) -> str | None:
+    for value in item.value:
+        if not isinstance(value, SigmaString):
+            continue
+        if ecs_field in _IP_FIELDS and value.contains_special():
+            return (
+                f"wildcard value {value} on the ip field {ecs_field}, which "
+                "Elasticsearch cannot match with wildcards (use |cidr)"
+            )
+        if ecs_field == "registry.data.strings":
+            text = str(value)
+            notation = next((n for n in _SYSMON_DATA_NOTATIONS if n in text), None)
+            if notation is not None:
+                return (
+                    f"value {text!r} uses Sysmon's {notation.strip(' (')} "
+                    "notation, which registry.data.strings does not contain"
+                )
     return None
 
 

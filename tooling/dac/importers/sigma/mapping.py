@@ -6,8 +6,11 @@ and the Sigma field names with their ECS field. A Sigma field missing from
 the table has no ECS field that both Elastic Defend and Elastic's Sysmon
 integration map, so a rule that uses it is rejected with that field named.
 
-Field names follow Elastic's Windows integration (Sysmon event 1 and
-Security event 4688 pipelines) and the Elastic Defend process data stream.
+Field names and event.action values follow the Sysmon ingest pipeline of
+Elastic's Windows integration (packages/windows, data_stream
+sysmon_operational, elasticsearch/ingest_pipeline/default.yml) and the
+per-event field lists of the Elastic Defend package
+(custom_documentation/src/endpoint/data_stream/<stream>/windows/*.yaml).
 """
 
 from __future__ import annotations
@@ -26,6 +29,13 @@ class LogSource:
     fields: dict[str, str] = field(default_factory=dict)
     # Sigma fields known to have no counterpart, with the reason given to the user.
     unmapped: dict[str, str] = field(default_factory=dict)
+    # Compact-event fields that put a generated alerting event in this log
+    # source (the factory's ``category`` key and the event filter's values).
+    case_event: dict[str, str] = field(default_factory=dict)
+    # An event of the same category that the event filter must exclude, and
+    # the name of the generated near-miss case built from it.
+    excluded_event: dict[str, str] = field(default_factory=dict)
+    excluded_name: str = ""
 
 
 _PROCESS_FIELDS = {
@@ -64,6 +74,65 @@ _PROCESS_UNMAPPED = {
     "TerminalSessionId": "no ECS field common to Elastic Defend and Sysmon",
 }
 
+
+# Fields of the acting process that Elastic Defend's library, network, file
+# and registry events and the matching Sysmon events both carry.
+_ACTOR_FIELDS = {
+    "Image": "process.executable",
+    "ProcessId": "process.pid",
+    "ProcessGuid": "process.entity_id",
+    "User": "user.name",
+    "Computer": "host.name",
+}
+
+_NO_COMMON = "no ECS field common to Elastic Defend and Sysmon"
+
+_NETWORK_FIELDS = {
+    **_ACTOR_FIELDS,
+    "DestinationIp": "destination.ip",
+    "DestinationPort": "destination.port",
+    "SourceIp": "source.ip",
+    "SourcePort": "source.port",
+    "Protocol": "network.transport",
+}
+
+_NETWORK_UNMAPPED = {
+    "Initiated": "Sysmon writes it as network.direction egress/ingress, so "
+    "its 'true'/'false' values have no field to compare with",
+    "DestinationHostname": "Elastic Defend network events carry no destination.domain",
+    "SourceHostname": "Elastic Defend network events carry no source.domain",
+    "DestinationPortName": "only Sysmon fills network.protocol from it",
+    "SourcePortName": "only Sysmon fills network.protocol from it",
+    "DestinationIsIpv6": _NO_COMMON,
+    "SourceIsIpv6": _NO_COMMON,
+    "CommandLine": "Sysmon network events carry no command line",
+    "ParentImage": "network events carry no parent process",
+}
+
+_FILE_FIELDS = {**_ACTOR_FIELDS, "TargetFilename": "file.path"}
+
+_FILE_UNMAPPED = {
+    "CommandLine": "Sysmon file events carry no command line",
+    "ParentImage": "file events carry no parent process",
+    "CreationUtcTime": _NO_COMMON,
+    "Hashes": _NO_COMMON,
+}
+
+_REGISTRY_FIELDS = {
+    **_ACTOR_FIELDS,
+    "TargetObject": "registry.path",
+    "Details": "registry.data.strings",
+}
+
+_REGISTRY_UNMAPPED = {
+    "EventType": "Sysmon's EventType (SetValue, CreateKey, ...) has no ECS field",
+    "NewName": _NO_COMMON,
+    "CommandLine": "registry events carry no command line",
+    "ParentImage": "registry events carry no parent process",
+}
+
+_WINDOWS_INDEX = "logs-windows.sysmon_operational-*"
+
 LOG_SOURCES: dict[tuple[str, str], LogSource] = {
     ("process_creation", "windows"): LogSource(
         category="process_creation",
@@ -76,6 +145,87 @@ LOG_SOURCES: dict[tuple[str, str], LogSource] = {
         index=("logs-endpoint.events.process-*", "logs-windows.sysmon_operational-*"),
         fields=_PROCESS_FIELDS,
         unmapped=_PROCESS_UNMAPPED,
+        excluded_event={"event.type": "end"},
+        excluded_name="process end event of a matching process",
+    ),
+    # Sysmon event 3 sets event.action "Network connection" for outbound and
+    # inbound connections. Elastic Defend writes connection_attempted and
+    # connection_accepted, and uses the same network stream for DNS lookups
+    # and disconnects, which the action list leaves out.
+    ("network_connection", "windows"): LogSource(
+        category="network_connection",
+        product="windows",
+        event_filter=(
+            'network where host.os.type == "windows" and event.action in '
+            '("connection_attempted", "connection_accepted", "Network connection")'
+        ),
+        index=("logs-endpoint.events.network-*", _WINDOWS_INDEX),
+        fields=_NETWORK_FIELDS,
+        unmapped=_NETWORK_UNMAPPED,
+        case_event={"category": "network", "event.action": "connection_attempted"},
+        excluded_event={
+            "category": "network",
+            "event.type": "end",
+            "event.action": "disconnect_received",
+        },
+        excluded_name="disconnect event of a matching connection",
+    ),
+    # Sysmon event 11 (FileCreate) is logged when a file is created or
+    # overwritten. Elastic Defend splits these into the actions creation and
+    # overwrite. Sysmon's other "creation" events (17 pipe created, 27 blocked
+    # executable, 29 executable detected) have other actions and stay out.
+    ("file_event", "windows"): LogSource(
+        category="file_event",
+        product="windows",
+        event_filter=(
+            'file where host.os.type == "windows" and event.action in '
+            '("creation", "overwrite", "FileCreate")'
+        ),
+        index=("logs-endpoint.events.file-*", _WINDOWS_INDEX),
+        fields=_FILE_FIELDS,
+        unmapped=_FILE_UNMAPPED,
+        case_event={"category": "file", "event.action": "creation"},
+        excluded_event={
+            "category": "file",
+            "event.type": "deletion",
+            "event.action": "deletion",
+        },
+        excluded_name="deletion of a matching file",
+    ),
+    # Sysmon event 13 (value set) has event.category [configuration, registry]
+    # and event.action "RegistryEvent (Value Set)". Elastic Defend reports
+    # value writes with the action modification.
+    ("registry_set", "windows"): LogSource(
+        category="registry_set",
+        product="windows",
+        event_filter=(
+            'registry where host.os.type == "windows" and event.action in '
+            '("modification", "RegistryEvent (Value Set)")'
+        ),
+        index=("logs-endpoint.events.registry-*", _WINDOWS_INDEX),
+        fields=_REGISTRY_FIELDS,
+        unmapped=_REGISTRY_UNMAPPED,
+        case_event={"category": "registry", "event.action": "modification"},
+        excluded_event={"category": "registry", "event.action": "query"},
+        excluded_name="registry query of a matching value",
+    ),
+    # Sigma's registry_event covers Sysmon events 12, 13 and 14. Elastic
+    # Defend has no key create, delete or rename events, so on Defend data
+    # such a rule sees value writes only.
+    ("registry_event", "windows"): LogSource(
+        category="registry_event",
+        product="windows",
+        event_filter=(
+            'registry where host.os.type == "windows" and event.action in '
+            '("modification", "RegistryEvent (Object create and delete)", '
+            '"RegistryEvent (Value Set)", "RegistryEvent (Key and Value Rename)")'
+        ),
+        index=("logs-endpoint.events.registry-*", _WINDOWS_INDEX),
+        fields=_REGISTRY_FIELDS,
+        unmapped=_REGISTRY_UNMAPPED,
+        case_event={"category": "registry", "event.action": "modification"},
+        excluded_event={"category": "registry", "event.action": "query"},
+        excluded_name="registry query of a matching value",
     ),
 }
 
