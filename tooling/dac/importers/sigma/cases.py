@@ -35,6 +35,8 @@ _NEUTRAL_VALUES: dict[str, tuple[Any, ...]] = {
     "process.executable": (
         "C:\\Program Files\\Contoso\\app.exe",
         "C:\\Windows\\System32\\notepad.exe",
+        # Outside Program Files and System32, which many Sigma filters exclude.
+        "D:\\Tools\\Contoso\\app.exe",
     ),
     "process.parent.executable": (
         "C:\\Windows\\explorer.exe",

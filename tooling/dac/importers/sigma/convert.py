@@ -157,7 +157,7 @@ _SYSMON_DATA_NOTATIONS = ("DWORD (", "QWORD (", "Binary Data")
 _IP_FIELDS = ("destination.ip", "source.ip")
 
 
-def _value_problem(item: SigmaDetectionItem, ecs_field: str) -> str | None:
+def _value_problem(item: SigmaDetectionItem, ecs_field: str | list[str]) -> str | None:
     for value in item.value:
         if not isinstance(value, SigmaString):
             continue

@@ -26,7 +26,8 @@ class LogSource:
     product: str
     event_filter: str
     index: tuple[str, ...]
-    fields: dict[str, str] = field(default_factory=dict)
+    # A list of ECS fields means "any of them": the query tests each field.
+    fields: dict[str, str | list[str]] = field(default_factory=dict)
     # Sigma fields known to have no counterpart, with the reason given to the user.
     unmapped: dict[str, str] = field(default_factory=dict)
     # Compact-event fields that put a generated alerting event in this log
@@ -131,6 +132,28 @@ _REGISTRY_UNMAPPED = {
     "ParentImage": "registry events carry no parent process",
 }
 
+# Elastic Defend reports a loaded DLL in dll.*, Elastic's Sysmon pipeline in
+# file.*, so the query tests both: the other source leaves the field empty.
+_IMAGE_LOAD_FIELDS: dict[str, str | list[str]] = {
+    **_ACTOR_FIELDS,
+    "ImageLoaded": ["dll.path", "file.path"],
+    "OriginalFileName": ["dll.pe.original_file_name", "file.pe.original_file_name"],
+}
+
+_IMAGE_LOAD_UNMAPPED = {
+    "Signed": "Sysmon's 'true'/'false' text has no counterpart in Elastic "
+    "Defend's dll.code_signature fields",
+    "SignatureStatus": "Sysmon and Elastic Defend use different status values",
+    "Signature": _NO_COMMON,
+    "Hashes": _NO_COMMON,
+    "Description": "Elastic Defend library events carry no dll.pe.description",
+    "Product": "Elastic Defend library events carry no dll.pe.product",
+    "Company": "Elastic Defend library events carry no dll.pe.company",
+    "FileVersion": _NO_COMMON,
+    "CommandLine": "image load events carry no command line",
+    "ParentImage": "image load events carry no parent process",
+}
+
 _WINDOWS_INDEX = "logs-windows.sysmon_operational-*"
 
 LOG_SOURCES: dict[tuple[str, str], LogSource] = {
@@ -147,6 +170,31 @@ LOG_SOURCES: dict[tuple[str, str], LogSource] = {
         unmapped=_PROCESS_UNMAPPED,
         excluded_event={"event.type": "end"},
         excluded_name="process end event of a matching process",
+    ),
+    # Elastic Defend writes DLL loads to its library stream (event.category
+    # library, event.action load). Elastic's Sysmon pipeline gives event 7
+    # event.category process and event.action "Image loaded", so a library
+    # filter alone would never see Sysmon data.
+    ("image_load", "windows"): LogSource(
+        category="image_load",
+        product="windows",
+        event_filter=(
+            'any where host.os.type == "windows" and (event.category == "library" '
+            'or (event.category == "process" and event.action == "Image loaded"))'
+        ),
+        index=("logs-endpoint.events.library-*", _WINDOWS_INDEX),
+        fields=_IMAGE_LOAD_FIELDS,
+        unmapped=_IMAGE_LOAD_UNMAPPED,
+        case_event={"category": "library", "event.action": "load"},
+        # A process event that is no image load, as Sysmon's other process
+        # events are; the factory builds it in the library stream because
+        # only that stream maps dll.*.
+        excluded_event={
+            "category": "library",
+            "event.category": "process",
+            "event.action": "Process creation",
+        },
+        excluded_name="process event that is no image load",
     ),
     # Sysmon event 3 sets event.action "Network connection" for outbound and
     # inbound connections. Elastic Defend writes connection_attempted and
