@@ -4,8 +4,9 @@ The stock backend writes Sigma regexes verbatim (PCRE, unanchored) after a
 case-insensitive ``regex~`` and wraps every query in ``any where``. This
 subclass translates each regex to an anchored Lucene pattern, keeps Sigma's
 case-sensitivity (``regex`` unless the rule asks for ``(?i)`` or the ``i``
-flag), compares numbers with ``==``, and returns the bare condition so the
-importer can put it under the log source's own event filter.
+flag), compares numbers with ``==`` and lists of numbers with ``in``, and
+returns the bare condition so the importer can put it under the log
+source's own event filter.
 """
 
 from __future__ import annotations
@@ -13,10 +14,18 @@ from __future__ import annotations
 from typing import Any
 
 from sigma.backends.elasticsearch import EqlBackend
-from sigma.conditions import ConditionFieldEqualsValueExpression
+from sigma.conditions import (
+    ConditionAND,
+    ConditionFieldEqualsValueExpression,
+    ConditionOR,
+)
 from sigma.conversion.state import ConversionState
 from sigma.rule import SigmaRule
-from sigma.types import SigmaRegularExpression, SigmaRegularExpressionFlag
+from sigma.types import (
+    SigmaNumber,
+    SigmaRegularExpression,
+    SigmaRegularExpressionFlag,
+)
 
 from dac.importers.sigma.regex import UnsupportedRegexError, translate
 
@@ -59,6 +68,29 @@ class ElasticEqlBackend(EqlBackend):
         self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
     ) -> Any:
         return f"{self.escape_and_quote_field(cond.field)} == {cond.value}"
+
+    def decide_convert_condition_as_in_expression(
+        self, cond: ConditionOR | ConditionAND, state: ConversionState
+    ) -> bool:
+        # The stock backend writes a list of numbers as `field like~ (4444, 8080)`,
+        # and `like~` takes strings only. A list of numbers becomes `in`; a list
+        # that mixes numbers and strings stays a chain of `or`.
+        if not super().decide_convert_condition_as_in_expression(cond, state):
+            return False
+        numbers = [arg for arg in cond.args if isinstance(arg.value, SigmaNumber)]
+        if not numbers:
+            return True
+        return isinstance(cond, ConditionOR) and len(numbers) == len(cond.args)
+
+    def convert_condition_as_in_expression(
+        self, cond: ConditionOR | ConditionAND, state: ConversionState
+    ) -> Any:
+        args = cond.args
+        if not all(isinstance(arg.value, SigmaNumber) for arg in args):
+            return super().convert_condition_as_in_expression(cond, state)
+        field = self.escape_and_quote_field(args[0].field)
+        values = ", ".join(str(arg.value) for arg in args)
+        return f"{field} in ({values})"
 
     def finalize_query_default(
         self, rule: SigmaRule, query: str, index: int, state: ConversionState
