@@ -217,6 +217,25 @@ def test_network_port_is_a_number(tmp_path: Path) -> None:
     assert all(isinstance(port, int) for port in ports)
 
 
+@pytest.mark.parametrize(
+    ("initiated", "direction"), [("true", "egress"), ("false", "ingress")]
+)
+def test_initiated_maps_to_direction(
+    tmp_path: Path, initiated: str, direction: str
+) -> None:
+    detection = (
+        f"  selection:\n    Initiated: '{initiated}'\n    DestinationPort: 3389\n"
+        "  condition: selection\n"
+    )
+    report = import_one(tmp_path, sigma_rule("network_connection", detection))
+    assert report.rejected == []
+    query = tomllib.loads(report.written[0].read_text(encoding="utf-8"))["rule"][
+        "query"
+    ]
+    assert f'network.direction:"{direction}"' in query
+    assert "Initiated" not in query
+
+
 def test_image_load_tests_both_dll_fields(tmp_path: Path) -> None:
     category, detection, *_ = LOG_SOURCES[0]
     report = import_one(tmp_path, sigma_rule(category, detection))
@@ -230,7 +249,8 @@ def test_image_load_tests_both_dll_fields(tmp_path: Path) -> None:
 
 
 REJECTED = [
-    ("network_connection", "Initiated: 'true'", "Initiated", "unmapped field"),
+    ("network_connection", "Initiated: 'yes'", "Initiated", "unsupported value"),
+    ("network_connection", "Initiated: true", "Initiated", "not a string"),
     (
         "network_connection",
         "DestinationHostname|endswith: '.example.org'",

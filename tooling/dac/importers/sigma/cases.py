@@ -51,6 +51,7 @@ _NEUTRAL_VALUES: dict[str, tuple[Any, ...]] = {
     "process.working_directory": ("C:\\Users\\Public\\", "D:\\work\\"),
     "user.name": ("jdoe", "svc_report"),
     "host.name": ("WKS-0042", "SRV-7"),
+    "network.direction": ("ingress", "egress"),
 }
 _NEUTRAL_TEXT = ("contoso-report", "ordinary value 7")
 _NEUTRAL_NUMBER = (4242, 7)
@@ -310,7 +311,12 @@ def regex_example(pattern: str) -> str | None:
 
 def _from_wildcard(pattern: str, name: str) -> Iterator[str]:
     """Instantiate a ``*``/``?`` pattern with realistic filler, then with none."""
-    lead = "C:\\Windows\\System32" if "executable" in name else "cmd.exe /c "
+    if name == "registry.path":
+        lead = "HKLM"
+    elif "executable" in name or name.endswith(".path"):
+        lead = "C:\\Windows\\System32"
+    else:
+        lead = "cmd.exe /c "
     for filler in ((lead, " x", " "), ("", "", "")):
         yield _fill(pattern, *filler)
 

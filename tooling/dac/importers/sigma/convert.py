@@ -8,9 +8,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sigma.exceptions import SigmaError
-from sigma.processing.conditions import LogsourceCondition
+from sigma.processing.conditions import IncludeFieldCondition, LogsourceCondition
 from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
-from sigma.processing.transformations import FieldMappingTransformation
+from sigma.processing.transformations import (
+    FieldMappingTransformation,
+    MapStringTransformation,
+)
 from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
 from sigma.types import SigmaString
 
@@ -145,6 +148,8 @@ def _check_fields(
                 base,
             )
         problem = _value_problem(item, log_source.fields[base])
+        if problem is None and base in log_source.values:
+            problem = _unmapped_value(item, log_source.values[base])
         if problem is not None:
             return (f"field {base}: {problem}", "unsupported value", base)
     return None
@@ -155,6 +160,19 @@ def _check_fields(
 # Elastic Defend stores differently again, so such a value matches neither.
 _SYSMON_DATA_NOTATIONS = ("DWORD (", "QWORD (", "Binary Data")
 _IP_FIELDS = ("destination.ip", "source.ip")
+
+
+def _unmapped_value(item: SigmaDetectionItem, values: dict[str, str]) -> str | None:
+    accepted = ", ".join(repr(v) for v in values)
+    for value in item.value:
+        if not isinstance(value, SigmaString):
+            return (
+                f"value {value} is not a string; quote it as one of {accepted}, "
+                "the values this field maps"
+            )
+        if str(value).lower() not in values:
+            return f"value {str(value)!r} has no ECS equivalent (accepted: {accepted})"
+    return None
 
 
 def _value_problem(item: SigmaDetectionItem, ecs_field: str | list[str]) -> str | None:
@@ -192,10 +210,19 @@ def _detection_items(rule: SigmaRule) -> list[SigmaDetectionItem]:
 
 
 def _convert_condition(rule: SigmaRule, log_source: LogSource) -> str:
+    value_items = [
+        ProcessingItem(
+            identifier=f"dac-values-{sigma_field}",
+            transformation=MapStringTransformation(dict(values)),
+            field_name_conditions=[IncludeFieldCondition([sigma_field])],
+        )
+        for sigma_field, values in log_source.values.items()
+    ]
     pipeline = ProcessingPipeline(
         name="dac: Sigma Windows fields to Elastic Defend / Sysmon ECS",
         priority=20,
         items=[
+            *value_items,
             ProcessingItem(
                 identifier="dac-field-mapping",
                 transformation=FieldMappingTransformation(dict(log_source.fields)),
@@ -204,7 +231,7 @@ def _convert_condition(rule: SigmaRule, log_source: LogSource) -> str:
                         category=log_source.category, product=log_source.product
                     )
                 ],
-            )
+            ),
         ],
     )
     backend = ElasticEqlBackend(pipeline)

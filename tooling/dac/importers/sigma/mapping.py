@@ -28,6 +28,9 @@ class LogSource:
     index: tuple[str, ...]
     # A list of ECS fields means "any of them": the query tests each field.
     fields: dict[str, str | list[str]] = field(default_factory=dict)
+    # Sigma field -> {Sigma value: ECS value} where the sources store another
+    # value than Sigma's; any other value of such a field is rejected.
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
     # Sigma fields known to have no counterpart, with the reason given to the user.
     unmapped: dict[str, str] = field(default_factory=dict)
     # Compact-event fields that put a generated alerting event in this log
@@ -95,11 +98,14 @@ _NETWORK_FIELDS = {
     "SourceIp": "source.ip",
     "SourcePort": "source.port",
     "Protocol": "network.transport",
+    "Initiated": "network.direction",
 }
 
+# Elastic's Sysmon pipeline sets network.direction from Initiated, and Elastic
+# Defend's network events carry the same egress/ingress values.
+_NETWORK_VALUES = {"Initiated": {"true": "egress", "false": "ingress"}}
+
 _NETWORK_UNMAPPED = {
-    "Initiated": "Sysmon writes it as network.direction egress/ingress, so "
-    "its 'true'/'false' values have no field to compare with",
     "DestinationHostname": "Elastic Defend network events carry no destination.domain",
     "SourceHostname": "Elastic Defend network events carry no source.domain",
     "DestinationPortName": "only Sysmon fills network.protocol from it",
@@ -209,6 +215,7 @@ LOG_SOURCES: dict[tuple[str, str], LogSource] = {
         ),
         index=("logs-endpoint.events.network-*", _WINDOWS_INDEX),
         fields=_NETWORK_FIELDS,
+        values=_NETWORK_VALUES,
         unmapped=_NETWORK_UNMAPPED,
         case_event={"category": "network", "event.action": "connection_attempted"},
         excluded_event={
