@@ -192,9 +192,9 @@ LOG_SOURCES: dict[tuple[str, str], LogSource] = {
         fields=_IMAGE_LOAD_FIELDS,
         unmapped=_IMAGE_LOAD_UNMAPPED,
         case_event={"category": "library", "event.action": "load"},
-        # A process event that is no image load, as Sysmon's other process
-        # events are; the factory builds it in the library stream because
-        # only that stream maps dll.*.
+        # A process event that is no image load, like Sysmon's other process
+        # events. The factory builds it in the library stream because only
+        # that stream maps dll.*.
         excluded_event={
             "category": "library",
             "event.category": "process",
@@ -266,7 +266,7 @@ LOG_SOURCES: dict[tuple[str, str], LogSource] = {
     ),
     # Sigma's registry_event covers Sysmon events 12, 13 and 14. Elastic
     # Defend has no key create, delete or rename events, so on Defend data
-    # such a rule sees value writes only.
+    # such a rule matches value writes only.
     ("registry_event", "windows"): LogSource(
         category="registry_event",
         product="windows",
