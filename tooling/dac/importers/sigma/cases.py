@@ -6,8 +6,9 @@ for each filter (``not``) a value that stays outside it. It writes one
 alerting case per satisfiable branch of the top-level ``or`` (at most a few).
 It adds a near miss, where one selection value is changed so the rule must
 stay quiet. It also adds an event of the same category that the log source's
-event filter must exclude, such as a process end or a registry query. Every case is then run on the embedded engine with the test runner,
-and a rule whose cases do not behave as generated is rejected.
+event filter must exclude, such as a process end or a registry query. Every
+case is then run on the embedded engine with the test runner, and a rule
+whose cases do not behave as generated is rejected.
 """
 
 from __future__ import annotations
