@@ -309,3 +309,15 @@ def test_query_error_skips_remote_backends(rule_folder):
 
     rule = load_rule(write_rule(rule_folder, query="process wher true"))
     assert query_error(rule, RemoteBackend()) is None
+
+
+def test_environment_errors_by_status() -> None:
+    from dac.errors import ElasticsearchError
+    from dac.testing.runner import is_environment_error
+
+    assert is_environment_error(ElasticsearchError("unauthorized", status=401))
+    assert is_environment_error(ElasticsearchError("forbidden", status=403))
+    assert is_environment_error(ElasticsearchError("server error", status=500))
+    assert is_environment_error(ElasticsearchError("not implemented", status=501))
+    assert not is_environment_error(ElasticsearchError("bad query", status=400))
+    assert not is_environment_error(ElasticsearchError("no status"))

@@ -139,21 +139,32 @@ def is_environment_error(exc: DacError) -> bool:
     """Tell whether ``exc`` means the backend is unusable, not that a case failed.
 
     These are a missing or invalid configuration, an unreachable
-    Elasticsearch, and a Kibana that is unreachable, rejects the TLS
+    Elasticsearch or one that rejects the credentials (401, 403) or fails on
+    the server side (5xx), and a Kibana that is unreachable, rejects the TLS
     connection or rejects the credentials.
     """
-    from dac.errors import ConfigError, ElasticsearchConnectionError
+    from dac.errors import (
+        ConfigError,
+        ElasticsearchConnectionError,
+        ElasticsearchError,
+    )
 
     if isinstance(exc, ConfigError | ElasticsearchConnectionError):
         return True
+    if isinstance(exc, ElasticsearchError) and exc.status is not None:
+        if exc.status in (401, 403) or exc.status >= 500:
+            return True
     try:
         from dac.kibana.errors import (
             KibanaAuthError,
+            KibanaForbiddenError,
             KibanaTLSError,
             KibanaUnavailableError,
         )
     except ImportError:
         return False
+    if isinstance(exc, KibanaForbiddenError):
+        return True
     return isinstance(exc, KibanaAuthError | KibanaTLSError | KibanaUnavailableError)
 
 
