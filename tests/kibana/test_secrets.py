@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import base64
+import json
 import logging
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import quote, quote_plus
 
 import pytest
 from dac.errors import ConfigError
@@ -154,7 +158,7 @@ def test_secret_forms_cover_decoded_key():
 def test_secret_forms_skip_short_parts():
     forms = secret_forms(["ab"])
 
-    assert set(forms) == {"ab", "YWI="}
+    assert set(forms) == {"ab", "YWI=", "YWI%3D", "YWI%3d"}
     assert mask_secrets("a b ab YWI=", forms) == "a b *** ***"
 
 
@@ -167,3 +171,65 @@ def test_client_url_password_absent(url):
 
     assert "Kibana URL" in str(caught.value)
     assert SECRET not in str(caught.value)
+
+
+PERCENT_SECRET = "FAKE/SECRET pw+7f3a"
+
+
+@pytest.mark.parametrize(
+    "echoed",
+    [
+        "FAKE/SECRET%20pw%2B7f3a",
+        "FAKE%2FSECRET%20pw%2B7f3a",
+        "FAKE/SECRET+pw%2B7f3a",
+        "FAKE%2FSECRET+pw%2B7f3a",
+        "FAKE/SECRET%20pw%2b7f3a",
+    ],
+)
+def test_percent_encoded_password_masked(echoed):
+    forms = secret_forms([PERCENT_SECRET])
+
+    masked = mask_secrets(f"login failed for {echoed}.", forms)
+
+    assert masked == "login failed for ***."
+
+
+class _UrlEchoHandler(BaseHTTPRequestHandler):
+    """Reply 400 with the Basic password percent-encoded in the message."""
+
+    def do_GET(self) -> None:  # noqa: N802 - name fixed by BaseHTTPRequestHandler
+        token = self.headers.get("Authorization", "").partition(" ")[2]
+        password = base64.b64decode(token).decode("utf-8").partition(":")[2]
+        message = f"bad login {quote(password)} or {quote_plus(password)}"
+        body = json.dumps({"statusCode": 400, "error": "x", "message": message})
+        self.send_response(400)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body.encode("utf-8"))
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+def test_client_masks_percent_encoded_password(caplog):
+    caplog.set_level(logging.DEBUG)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _UrlEchoHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    pair = f"elastic:{PERCENT_SECRET}".encode()
+    credentials = Credentials("Basic", "test", base64.b64encode(pair).decode())
+    url = f"http://127.0.0.1:{server.server_port}"
+    try:
+        client = KibanaClient(url, credentials=credentials, retry=RetryPolicy(1))
+        with pytest.raises(KibanaBadRequestError) as caught:
+            client.request("GET", "/api/status")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    error = caught.value
+    everything = " ".join([str(error), *error.messages, repr(error.body), caplog.text])
+    assert "bad login *** or ***" in everything
+    assert quote(PERCENT_SECRET) not in everything
+    assert quote_plus(PERCENT_SECRET) not in everything

@@ -14,6 +14,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable
+from urllib.parse import quote, quote_plus
 
 from dac.errors import ConfigError
 
@@ -23,6 +24,9 @@ MASK = "***"
 # server message would hide more than it protects. The full secret is masked
 # at any length.
 MIN_MASKED_FORM = 4
+
+# One percent-encoded octet, such as ``%2B``.
+_PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 
 _LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 
@@ -65,7 +69,9 @@ def secret_forms(secrets: Iterable[str | None]) -> tuple[str, ...]:
 
     For each secret: the value, its base64 form, its JSON-escaped form and,
     when the value is base64 of ``id:key`` or ``user:password`` (an encoded
-    API key or a Basic token), the decoded pair and its second half.
+    API key or a Basic token), the decoded pair and its second half. Each of
+    these also gets its percent-encoded forms (see :func:`_url_encoded_forms`),
+    because a server can echo a credential taken from a URL or a form body.
     """
     forms: set[str] = set()
     for secret in secrets:
@@ -82,6 +88,7 @@ def secret_forms(secrets: Iterable[str | None]) -> tuple[str, ...]:
             if len(candidate) >= MIN_MASKED_FORM:
                 forms.add(candidate)
                 forms.add(json.dumps(candidate)[1:-1])
+                forms.update(_url_encoded_forms(candidate))
     return tuple(sorted(forms, key=len, reverse=True))
 
 
@@ -106,6 +113,23 @@ def mask_url_passwords(text: str) -> str:
         return f"{match.group('scheme')}{info}@"
 
     return _URL_USERINFO.sub(replace, text)
+
+
+def _url_encoded_forms(value: str) -> set[str]:
+    """Return ``value`` percent-encoded as a URL path, a query and a form would.
+
+    ``quote`` keeps ``/`` by default and ``quote_plus`` writes a space as
+    ``+``. Both write hex digits in upper case, but RFC 3986 makes the case
+    insignificant, so the lower-case spelling is added too.
+    """
+    encoded = {
+        quote(value),
+        quote(value, safe=""),
+        quote_plus(value),
+        quote_plus(value, safe="/"),
+    }
+    lower = {_PERCENT_ESCAPE.sub(lambda m: m.group(0).lower(), e) for e in encoded}
+    return (encoded | lower) - {value}
 
 
 def _decode_base64(value: str) -> str | None:
