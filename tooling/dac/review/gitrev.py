@@ -12,7 +12,7 @@ import io
 import logging
 import subprocess
 import tarfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from dac.errors import DacError
 
@@ -109,19 +109,41 @@ def read_file(repo: Path, commit: str, path: str) -> str:
     return data.decode("utf-8", "replace")
 
 
-def materialize(repo: Path, commit: str, under: str, target: Path) -> Path:
+def materialize(repo: Path, commit: str, under: str, target: Path) -> dict[str, str]:
     """Extract the files under ``under`` at ``commit`` into ``target``.
 
-    Uses ``git archive`` and extracts with tarfile's ``data`` filter, which
-    rejects absolute paths, ``..`` and links that leave ``target``. Returns
-    ``target / under``, the extracted copy of that directory.
+    Uses ``git archive`` and tarfile's ``data`` filter, which rejects absolute
+    paths, ``..`` and links that leave ``target``. A rejected member is
+    skipped, not extracted, so one bad symlink in a pull request does not stop
+    the review. Returns the skipped members as repository-relative path ->
+    reason, for the caller to report.
     """
     data = run_git(repo, "archive", "--format=tar", commit, "--", under, text=False)
     assert isinstance(data, bytes)
+    rejected: dict[str, str] = {}
+
+    def keep_safe(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
+        try:
+            return tarfile.data_filter(member, dest)
+        except tarfile.FilterError as exc:
+            rejected[member.name] = _rejection_reason(member, exc)
+            log.warning("skipped %s at %s: %s", member.name, commit[:12], exc)
+            return None
+
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as archive:
-        archive.extractall(target, filter="data")
+        archive.extractall(target, filter=keep_safe)
     log.debug("extracted %s at %s into %s", under, commit[:12], target)
-    return target / PurePosixPath(under)
+    return rejected
+
+
+def _rejection_reason(member: tarfile.TarInfo, error: tarfile.FilterError) -> str:
+    """Describe why the ``data`` filter rejected ``member``, for a load error."""
+    if member.issym() or member.islnk():
+        return (
+            f"link to {member.linkname!r} points outside the repository and was "
+            "not extracted; replace the link with the file itself"
+        )
+    return f"not extracted: {error}"
 
 
 def path_exists(repo: Path, commit: str, under: str) -> bool:

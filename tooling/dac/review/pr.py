@@ -114,6 +114,7 @@ def build_review(
     if backend is None:
         backend = get_backend("embedded")
 
+    _require_rules_dir(repo, base_commit, head_commit, rules_dir)
     with tempfile.TemporaryDirectory(prefix="dac-review-") as temp:
         base_root = Path(temp) / "base"
         base_entries = _load_revision(repo, base_commit, rules_dir, base_root)
@@ -148,6 +149,27 @@ def build_review(
     return review
 
 
+def _require_rules_dir(
+    repo: Path, base_commit: str, head_commit: str, rules_dir: str
+) -> None:
+    """Raise :class:`GitError` when ``rules_dir`` exists at neither revision.
+
+    A directory missing at one side is a normal review (all rules added or
+    removed), but missing at both is almost always a mistyped ``--rules-dir``.
+    """
+    if gitrev.path_exists(repo, base_commit, rules_dir):
+        return
+    if head_commit == WORKTREE:
+        if (repo / rules_dir).is_dir():
+            return
+    elif gitrev.path_exists(repo, head_commit, rules_dir):
+        return
+    raise gitrev.GitError(
+        f"rules directory {rules_dir!r} not found at either revision in {repo}; "
+        "pass --rules-dir with a path relative to the repository root"
+    )
+
+
 def _technique_names(entries: list[RuleEntry]) -> dict[str, str]:
     """Name every technique the rules map to, preferring the ATT&CK table's name."""
     from dac.schemas import load_attack
@@ -174,9 +196,9 @@ def _load_revision(
     if not gitrev.path_exists(repo, commit, rules_dir):
         log.info("%s does not exist at %s", rules_dir, commit[:12])
         return {}
-    gitrev.materialize(repo, commit, rules_dir, root)
+    rejected = gitrev.materialize(repo, commit, rules_dir, root)
     files = gitrev.list_files(repo, commit, rules_dir)
-    return _with_versions(load_ruleset(root, files), root)
+    return _with_versions(load_ruleset(root, files, rejected), root)
 
 
 def _with_versions(entries: dict[str, RuleEntry], root: Path) -> dict[str, RuleEntry]:

@@ -74,24 +74,34 @@ def companion_files(rule_file: Path) -> list[Path]:
     )
 
 
-def load_ruleset(root: Path, relative_files: list[str]) -> dict[str, RuleEntry]:
+def load_ruleset(
+    root: Path,
+    relative_files: list[str],
+    rejected: dict[str, str] | None = None,
+) -> dict[str, RuleEntry]:
     """Load the ``*.toml`` files among ``relative_files`` (relative to ``root``).
 
     Returns entries keyed by :attr:`RuleEntry.key`. A file that does not load
     becomes an entry with ``error`` set, so a review can report it instead of
-    dropping it. When two files share a rule_id, the second is keyed by path.
+    dropping it. ``rejected`` maps files that were not extracted (such as a
+    symlink leaving the repository) to the reason, which becomes their load
+    error. When two files share a rule_id, the second is keyed by path.
     """
+    rejected = rejected or {}
     entries: dict[str, RuleEntry] = {}
     for relative in sorted(relative_files):
         if not relative.endswith(".toml"):
             continue
         path = root / relative
         entry = RuleEntry(relative)
-        try:
-            entry.rule = load_rule(path)
-        except RuleLoadError as exc:
-            exc.path = relative
-            entry.error = exc
+        if relative in rejected:
+            entry.error = RuleLoadError(rejected[relative], relative)
+        else:
+            try:
+                entry.rule = load_rule(path)
+            except RuleLoadError as exc:
+                exc.path = relative
+                entry.error = exc
         entry.companions = {
             companion.name: companion.read_text("utf-8", "replace")
             for companion in companion_files(path)
