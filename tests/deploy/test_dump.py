@@ -87,6 +87,58 @@ def test_write_same_rule_needs_overwrite(tmp_path):
     assert "risk_score = 5" in path.read_text(encoding="utf-8")
 
 
+SAME_NAME_IDS = ["corp-detection-001", "corp-detection-002", "corp-detection-003"]
+
+
+def rule_ids_in(directory):
+    return sorted(
+        tomllib.loads(path.read_text(encoding="utf-8"))["rule"]["rule_id"]
+        for path in directory.glob("*.toml")
+    )
+
+
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_write_same_name_keeps_every_rule(tmp_path, overwrite):
+    paths = [
+        write_rule_file(document(rule_id=rule_id), tmp_path, overwrite)
+        for rule_id in SAME_NAME_IDS
+    ]
+    assert len(set(paths)) == 3
+    assert rule_ids_in(tmp_path) == SAME_NAME_IDS
+
+
+def test_write_same_name_rerun_reuses_paths(tmp_path):
+    first = [write_rule_file(document(rule_id=r), tmp_path) for r in SAME_NAME_IDS]
+    second = [
+        write_rule_file(document(rule_id=r, risk_score=7), tmp_path, overwrite=True)
+        for r in reversed(SAME_NAME_IDS)
+    ]
+    assert second == list(reversed(first))
+    assert rule_ids_in(tmp_path) == SAME_NAME_IDS
+
+
+def test_write_skips_taken_suffixed_name(tmp_path):
+    (tmp_path / "rule.toml").write_text("not toml [", encoding="utf-8")
+    (tmp_path / "rule_r_1.toml").write_text(
+        dump_rule(document(rule_id="other")), encoding="utf-8"
+    )
+    path = write_rule_file(document(), tmp_path, overwrite=True)
+    assert path.name == "rule_r_1_2.toml"
+    assert (tmp_path / "rule.toml").read_text(encoding="utf-8") == "not toml ["
+
+
+def test_write_finds_rule_after_gap(tmp_path):
+    (tmp_path / "rule_r_1_2.toml").write_text(dump_rule(document()), encoding="utf-8")
+    (tmp_path / "rule_r_1.toml").write_text(
+        dump_rule(document(rule_id="other")), encoding="utf-8"
+    )
+    with pytest.raises(FileExistsError):
+        write_rule_file(document(), tmp_path)
+    path = write_rule_file(document(risk_score=9), tmp_path, overwrite=True)
+    assert path.name == "rule_r_1_2.toml"
+    assert not (tmp_path / "rule.toml").exists()
+
+
 def test_carriage_return_kept():
     data = document(note="line one\r\nline two\r\n")
     assert tomllib.loads(dump_rule(data)) == data

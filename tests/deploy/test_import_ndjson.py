@@ -150,3 +150,56 @@ def test_comparable_accepts_odd_tags(tags):
     assert view["actions"] == [3]
     assert len(content_hash(rule)) == 64
     assert recorded_hash(rule) is None
+
+
+SAME_NAME_IDS = ["corp-detection-001", "corp-detection-002", "corp-detection-003"]
+
+
+@pytest.mark.parametrize("extra", [[], ["--overwrite"]])
+def test_cli_same_name_writes_each_rule(tmp_path, extra):
+    rules = [kibana_rule(r, name="Suspicious PowerShell") for r in SAME_NAME_IDS]
+    export = write_lines(tmp_path / "e.ndjson", *rules)
+    out = tmp_path / "out"
+
+    result = CliRunner().invoke(
+        cli, ["import", "ndjson", str(export), "--out", str(out), *extra]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "3 rules written, 0 skipped." in result.output
+    written = sorted(path.name for path in out.glob("*.toml"))
+    assert len(written) == 3
+    assert "suspicious_powershell.toml" in written
+    contents = "".join(path.read_text(encoding="utf-8") for path in out.glob("*"))
+    for rule_id in SAME_NAME_IDS:
+        assert f'rule_id = "{rule_id}"' in contents
+
+
+def test_same_name_reimport_overwrites_own_files(tmp_path):
+    rules = [kibana_rule(r, name="Suspicious PowerShell") for r in SAME_NAME_IDS]
+    export = write_lines(tmp_path / "e.ndjson", *rules)
+    first = import_ndjson(export, tmp_path / "out")
+    rules = [kibana_rule(r, name="Suspicious PowerShell") for r in SAME_NAME_IDS]
+    reordered = write_lines(tmp_path / "r.ndjson", *reversed(rules))
+
+    second = import_ndjson(reordered, tmp_path / "out", overwrite=True)
+
+    assert second.skipped == []
+    assert sorted(second.written) == sorted(first.written)
+    assert len(list((tmp_path / "out").glob("*.toml"))) == 3
+
+
+def test_repeated_rule_id_skips_later_line(tmp_path):
+    export = write_lines(
+        tmp_path / "e.ndjson",
+        kibana_rule("rule-a", description="first"),
+        kibana_rule("rule-a", description="second"),
+    )
+
+    report = import_ndjson(export, tmp_path / "out", overwrite=True)
+
+    assert len(report.written) == 1
+    assert report.skipped == [
+        "line 2: rule 'rule-a' repeats line 1; only the first is written"
+    ]
+    assert "first" in report.written[0].read_text(encoding="utf-8")

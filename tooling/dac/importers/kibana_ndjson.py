@@ -191,9 +191,12 @@ def import_ndjson(
     The export-details line, exception lists and connectors are skipped and
     reported. Rules without ``rule_id``, ``name`` or ``type``, and rules
     with a field of the wrong JSON type, are skipped too.
-    An existing file is kept unless ``overwrite`` is set.
+    An existing file of the same rule is kept unless ``overwrite`` is set,
+    and a file of another rule is never replaced. Only the first line of a
+    repeated rule_id is written.
     """
     report = ImportReport()
+    first_lines: dict[str, int] = {}
     for number, item in read_ndjson_lines(path):
         if "exported_count" in item or "exported_rules_count" in item:
             continue
@@ -210,6 +213,15 @@ def import_ndjson(
         problem = field_type_problem(item)
         if problem:
             report.skipped.append(f"line {number}: rule {item['rule_id']!r}: {problem}")
+            continue
+        # A second line with the same rule_id would replace the first one's
+        # file under --overwrite, so only the first line is written.
+        first_line = first_lines.setdefault(item["rule_id"], number)
+        if first_line != number:
+            report.skipped.append(
+                f"line {number}: rule {item['rule_id']!r} repeats line {first_line}; "
+                "only the first is written"
+            )
             continue
         try:
             written = write_rule_file(

@@ -9,6 +9,7 @@ compared, so a file that would not load the same is never written.
 
 from __future__ import annotations
 
+import itertools
 import re
 import tomllib
 from pathlib import Path
@@ -74,23 +75,47 @@ def write_rule_file(
 ) -> Path:
     """Write one rule under ``directory`` as ``<name>.toml`` and return the path.
 
-    The name comes from the rule's name (or rule_id). When the file exists
-    and contains a different rule, the new file gets a rule_id suffix instead.
-    The same rule's file is replaced only with ``overwrite``. Otherwise
-    FileExistsError is raised.
+    The path comes from :func:`choose_rule_path`, so a file that contains a
+    different rule is never replaced. The same rule's file is replaced only
+    with ``overwrite``. Otherwise FileExistsError is raised.
     """
     rule = data.get("rule", {})
     rule_id = str(rule.get("rule_id", ""))
     stem = rule_file_stem(str(rule.get("name", "")), rule_id)
-    path = directory / f"{stem}.toml"
-    if path.exists() and _rule_id_of(path) != rule_id:
-        path = directory / f"{stem}_{rule_file_stem('', rule_id)[:8]}.toml"
+    path = choose_rule_path(directory, stem, rule_id)
     if path.exists() and not overwrite:
         raise FileExistsError(path)
     text = dump_rule(data)
     directory.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def choose_rule_path(directory: Path, stem: str, rule_id: str) -> Path:
+    """Return the path of the file that contains ``rule_id``, or a free one.
+
+    Candidates are ``<stem>.toml``, ``<stem>_<rule_id>.toml``, then
+    ``<stem>_<rule_id>_2.toml`` and so on up to the first missing number. A
+    candidate that contains the same rule_id is returned. Otherwise the first
+    missing candidate is. A file that contains another rule, or cannot be read,
+    is never chosen, so rules with the same name never share a file.
+    """
+    id_stem = rule_file_stem("", rule_id)[:MAX_STEM_CHARS]
+    base = f"{stem}_{id_stem}" if id_stem and id_stem != stem else stem
+    named = [directory / f"{name}.toml" for name in dict.fromkeys([stem, base])]
+    for path in named:
+        if path.exists() and _rule_id_of(path) == rule_id:
+            return path
+    for number in itertools.count(2):
+        numbered = directory / f"{base}_{number}.toml"
+        if not numbered.exists():
+            break
+        if _rule_id_of(numbered) == rule_id:
+            return numbered
+    for path in named:
+        if not path.exists():
+            return path
+    return numbered
 
 
 def _rule_id_of(path: Path) -> str | None:
