@@ -165,6 +165,21 @@ def test_query_out_of_range_timestamps(tmp_path) -> None:
         assert "outside the range of a 64-bit integer" in result.output, value
 
 
+def test_query_non_date_timestamps(tmp_path) -> None:
+    cases = {
+        '"garbage"': 'invalid @timestamp "garbage": not an ISO-8601 date',
+        "true": "invalid @timestamp true: a boolean is not a date",
+    }
+    for value, expected in cases.items():
+        path = tmp_path / "events.ndjson"
+        good = json.dumps(EVENTS[0])
+        path.write_text(f'{good}\n{{"@timestamp": {value}, "n": 3}}\n', "utf-8")
+        result = _run(["any where true", str(path), "--schema", "none"])
+        assert result.exit_code == 2, value
+        assert f"{path}:2: {expected}" in result.output, result.output
+        assert "Traceback" not in result.output
+
+
 def test_query_terminal_stdin_is_usage_error() -> None:
     import os
     import subprocess

@@ -1,4 +1,4 @@
-"""Timestamps a ``date`` field cannot hold: infinity, NaN, out of range."""
+"""Timestamps a ``date`` field cannot hold: infinity, NaN, out of range, text."""
 
 from __future__ import annotations
 
@@ -40,8 +40,19 @@ def test_valid_timestamp_parses(value, millis):
     assert parse_timestamp(value) == millis
 
 
-def test_non_numbers_left_to_parser():
-    for value in ("yesterday", True, None, [1]):
+@pytest.mark.parametrize("value", ["garbage", "yesterday", "", "2025-13-45"])
+def test_unparsable_string_is_not_a_date(value):
+    assert parse_timestamp(value) is None
+    assert timestamp_error(value) == "not an ISO-8601 date or epoch milliseconds"
+
+
+@pytest.mark.parametrize("value", [True, False])
+def test_boolean_is_not_a_date(value):
+    assert timestamp_error(value) == "a boolean is not a date"
+
+
+def test_null_and_containers_not_judged():
+    for value in (None, [1], {"a": 1}):
         assert timestamp_error(value) is None
 
 

@@ -51,6 +51,23 @@ def test_infinite_timestamp_names_line(tmp_path):
     assert "OverflowError" not in result.output
 
 
+def test_non_date_timestamp_names_line(tmp_path):
+    write_rule(tmp_path / "rules", query=SHELL_QUERY, index=INDEXES)
+    cases = {
+        '"garbage"': 'invalid event.ingested "garbage": not an ISO-8601 date',
+        "true": "invalid event.ingested true: a boolean is not a date",
+    }
+    for value, expected in cases.items():
+        bad = ecs("cmd.exe", "rundll32.exe")
+        bad["event"]["ingested"] = "PLACEHOLDER"
+        log = write_ndjson(tmp_path / "log.ndjson", [ecs("a.exe", "b.exe"), bad])
+        log.write_text(log.read_text().replace('"PLACEHOLDER"', value))
+        result = invoke(log, "--rules", tmp_path / "rules")
+        assert result.exit_code == 2, value
+        assert f"{log}:2: {expected}" in result.output, result.output
+        assert "Traceback" not in result.output
+
+
 def test_query_error_names_rule_file(tmp_path):
     rule = write_rule(tmp_path / "rules", query="process wher true", index=INDEXES)
     log = write_ndjson(tmp_path / "log.ndjson", [ecs("a.exe", "b.exe")])

@@ -8,7 +8,7 @@ Public API:
 * :func:`search` returns a response shaped like Elasticsearch's ``_eql/search``.
 * :func:`explain` and :func:`explain_step` list the conditions an event
   failed, with the values it had.
-* :func:`timestamp_error` tells why a number cannot be a ``date`` value.
+* :func:`timestamp_error` tells why a value cannot be a ``date`` value.
 * :func:`check_regex` returns why a ``regex`` pattern is not valid Lucene syntax.
 
 Errors: EqlSyntaxError and EqlSemanticError at compile time,

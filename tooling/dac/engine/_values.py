@@ -172,17 +172,21 @@ MAX_MILLIS = 2**63 - 1
 def timestamp_error(value: Any) -> str | None:
     """Return why ``value`` cannot be a ``date``, or None.
 
-    Only numbers and digit strings are judged: infinity, NaN and values
-    outside a signed 64-bit count of milliseconds are errors. Other values
-    return None, and :func:`parse_timestamp` decides whether they are dates.
+    A boolean, a non-finite number, a number or digit string outside a
+    signed 64-bit count of milliseconds, and a string that
+    :func:`parse_timestamp` cannot read are errors, because Elasticsearch
+    rejects such a document. None (an explicit null) is no timestamp and
+    valid. Other types (objects, lists) are left to the caller.
     """
     if isinstance(value, bool):
-        return None
+        return "a boolean is not a date"
     if isinstance(value, float) and not math.isfinite(value):
         return "the number is not finite"
     if isinstance(value, str):
         text = value.strip()
         if not text.lstrip("-").isdigit():
+            if parse_timestamp(text) is None:
+                return "not an ISO-8601 date or epoch milliseconds"
             return None
         value = int(text)
     if isinstance(value, int | float) and not MIN_MILLIS <= value <= MAX_MILLIS:
@@ -197,8 +201,8 @@ def parse_timestamp(value: Any) -> int | None:
     ISO-8601 date-times. A date-time without an offset is UTC, as
     Elasticsearch's ``date`` type reads it. Precision finer than a
     millisecond is truncated, because a ``date`` field stores milliseconds.
-    A number that :func:`timestamp_error` rejects (infinity, NaN, out of
-    range) is not a timestamp either.
+    Infinity, NaN and numbers outside a signed 64-bit count of milliseconds
+    are not timestamps either.
     """
     if isinstance(value, bool):
         return None
