@@ -345,3 +345,68 @@ def test_generated_cases_have_no_yaml_aliases(imported) -> None:
     text = toml_path.with_suffix("").with_suffix(".tests.yaml").read_text()
     assert "&id" not in text
     assert "*id" not in text
+
+
+SAME_TITLE_IDS = [
+    "0b4f6a2e-9c1d-4d7e-8f3a-5b6c7d8e9f01",
+    "0b4f6a2e-9c1d-4d7e-8f3a-5b6c7d8e9f02",
+    "0b4f6a2e-9c1d-4d7e-8f3a-5b6c7d8e9f03",
+]
+
+
+def write_same_title_rules(tmp_path: Path) -> list[Path]:
+    original = SAME_TITLE_IDS[0]
+    return [
+        write(tmp_path, f"rule_{n}.yml", RUNDLL32_RULE.replace(original, sigma_id))
+        for n, sigma_id in enumerate(SAME_TITLE_IDS)
+    ]
+
+
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_same_title_keeps_every_rule(tmp_path: Path, overwrite: bool) -> None:
+    sources = write_same_title_rules(tmp_path)
+    out = tmp_path / "out"
+
+    report = import_sigma(sources, out, overwrite=overwrite)
+
+    assert report.rejected == []
+    assert len(set(report.written)) == 3
+    rule_ids = sorted(
+        tomllib.loads(path.read_text(encoding="utf-8"))["rule"]["rule_id"]
+        for path in out.glob("*.toml")
+    )
+    assert rule_ids == sorted(rule_id_for(sigma_id) for sigma_id in SAME_TITLE_IDS)
+    assert len(list(out.glob("*.tests.yaml"))) == 3
+
+
+def test_same_title_reimport_keeps_paths(tmp_path: Path) -> None:
+    sources = write_same_title_rules(tmp_path)
+    first = import_sigma(sources, tmp_path / "out")
+    second = import_sigma(list(reversed(sources)), tmp_path / "out", overwrite=True)
+    assert second.rejected == []
+    assert sorted(second.written) == sorted(first.written)
+    assert len(list((tmp_path / "out").glob("*.toml"))) == 3
+
+
+def test_repeated_sigma_id_is_rejected(tmp_path: Path) -> None:
+    first = write(tmp_path, "a.yml", RUNDLL32_RULE)
+    second = write(
+        tmp_path, "b.yml", RUNDLL32_RULE.replace("level: high", "level: low")
+    )
+
+    report = import_sigma([first, second], tmp_path / "out", overwrite=True)
+
+    assert len(report.written) == 1
+    assert [r.category for r in report.rejected] == ["duplicate id"]
+    assert str(first) in report.rejected[0].reason
+    assert 'severity = "high"' in report.written[0].read_text(encoding="utf-8")
+
+
+def test_existing_files_message_grammar(tmp_path: Path) -> None:
+    source = write(tmp_path, "rule.yml", RUNDLL32_RULE)
+    rule_file = import_sigma([source], tmp_path / "out").written[0]
+    both = import_sigma([source], tmp_path / "out").rejected[0].reason
+    rule_file.unlink()
+    one = import_sigma([source], tmp_path / "out").rejected[0].reason
+    assert " already exist; pass --overwrite to replace them" in both
+    assert one.endswith(".tests.yaml already exists; pass --overwrite to replace it")

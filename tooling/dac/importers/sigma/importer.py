@@ -16,7 +16,7 @@ from sigma.rule import SigmaRule
 
 from dac.importers.sigma.convert import ConvertedRule, Rejection, convert_rule
 from dac.importers.sigma.offline import no_network
-from dac.rules.dump import dump_rule, rule_file_stem
+from dac.rules.dump import choose_rule_path, dump_rule, rule_file_stem
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +56,13 @@ def import_sigma(
     Each converted rule becomes ``<slug>.toml`` with ``<slug>.tests.yaml``
     beside it. Nothing is written for a rejected rule. A rule whose files
     already exist is left alone unless ``overwrite`` is true, so a re-import
-    never loses hand edits silently. No network access is possible during
-    the import.
+    never loses hand edits silently. A file that contains another rule is
+    never replaced, and a repeated Sigma id is rejected. No network access
+    is possible during the import.
     """
     out_dir = Path(out_dir)
     report = ImportReport()
+    first_sources: dict[str, str] = {}
     started = time.perf_counter()
     with no_network():
         for path in iter_sigma_files(paths):
@@ -68,6 +70,14 @@ def import_sigma(
                 if isinstance(outcome, Rejection):
                     report.rejected.append(outcome)
                     continue
+                # A second rule with the same Sigma id gets the same rule_id,
+                # so under --overwrite it would replace the first one's files.
+                rule_id = outcome.document["rule"]["rule_id"]
+                if rule_id in first_sources:
+                    first_source = first_sources[rule_id]
+                    report.rejected.append(_repeated_id(outcome, first_source))
+                    continue
+                first_sources[rule_id] = outcome.source
                 written = _write(outcome, out_dir, overwrite)
                 if isinstance(written, Rejection):
                     report.rejected.append(written)
@@ -127,6 +137,16 @@ def _convert_file(path: Path) -> Iterator[ConvertedRule | Rejection]:
         yield convert_rule(rule, source)
 
 
+def _repeated_id(converted: ConvertedRule, first_source: str) -> Rejection:
+    return Rejection(
+        converted.source,
+        converted.document["rule"]["name"],
+        f"Sigma id {converted.sigma_id} is also in {first_source}, "
+        "which was imported first; give each rule its own id",
+        "duplicate id",
+    )
+
+
 def _write(
     converted: ConvertedRule, out_dir: Path, overwrite: bool
 ) -> Path | Rejection:
@@ -144,21 +164,16 @@ def _write(
         )
     out_dir.mkdir(parents=True, exist_ok=True)
     rule_id = converted.document["rule"]["rule_id"]
-    stem = rule_file_stem(title, rule_id)
-    target = out_dir / f"{stem}.toml"
-    if target.exists() and _rule_id_in(target) != rule_id:
-        stem = f"{stem}_{converted.sigma_id[:8]}"
-        target = out_dir / f"{stem}.toml"
-    tests = out_dir / f"{stem}.tests.yaml"
+    target = choose_rule_path(out_dir, rule_file_stem(title, rule_id), rule_id)
+    tests = out_dir / f"{target.stem}.tests.yaml"
     existing = [p for p in (target, tests) if p.exists()]
     if existing and not overwrite:
-        names = " and ".join(str(p) for p in existing)
-        return Rejection(
-            converted.source,
-            title,
-            f"{names} already exists; pass --overwrite to replace it",
-            "file exists",
-        )
+        if len(existing) == 2:
+            problem = f"{target} and {tests} already exist; pass --overwrite to "
+            problem += "replace them"
+        else:
+            problem = f"{existing[0]} already exists; pass --overwrite to replace it"
+        return Rejection(converted.source, title, problem, "file exists")
     target.write_text(dump_rule(converted.document), encoding="utf-8")
     text = yaml.dump(cases, Dumper=_NoAliasDumper, sort_keys=False, allow_unicode=True)
     tests.write_text(text, encoding="utf-8")
@@ -174,12 +189,3 @@ class _NoAliasDumper(yaml.SafeDumper):
 
     def ignore_aliases(self, data: object) -> bool:
         return True
-
-
-def _rule_id_in(path: Path) -> str | None:
-    import tomllib
-
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))["rule"]["rule_id"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
