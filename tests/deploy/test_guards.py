@@ -172,3 +172,44 @@ def test_added_tag_shown_as_item(repo, kibana):
     assert "      tags: + analyst:reviewed" in text
     markdown = plan(repo, "--format", "markdown").output
     assert "+ analyst:reviewed" in markdown
+
+
+def test_reused_version_blocks_deploy(repo, kibana):
+    deploy(repo)
+    path = repo.add_rule(RULE_B, "Rule B", query="process where process.pid == 4")
+
+    text = plan(repo)
+    result = deploy(repo)
+
+    message = "version 1 is already deployed with other content: set version = 2"
+    assert message in text.output
+    assert "error DAC905" in text.output
+    assert result.exit_code == 1
+    assert f"{path}:1:1: error DAC905 {message}" in result.stderr
+    assert "process.pid" not in kibana.rules()[RULE_B]["query"]
+
+
+def test_toml_version_then_edit_blocked(repo, kibana, monkeypatch):
+    """Follow DAC904's advice, bump, deploy, then edit without a bump."""
+    monkeypatch.chdir(repo.root)
+    run("version", "bump", str(repo.rules_dir))
+    deploy(repo)
+    kibana.edit_in_ui(RULE_B, version=7)
+    path = repo.add_rule(RULE_B, "Rule B", extra="version = 8")
+    bumped = run("version", "bump", str(repo.rules_dir))
+    assert "1 -> 8" in bumped.output
+    assert deploy(repo).exit_code == 0
+    assert kibana.rules()[RULE_B]["version"] == 8
+    repo.add_rule(
+        RULE_B, "Rule B", query="process where process.pid == 4", extra="version = 8"
+    )
+
+    validated = CliRunner().invoke(cli, ["validate", str(path)])
+    result = deploy(repo)
+
+    assert validated.exit_code == 1
+    assert "DAC901" in validated.output
+    assert result.exit_code == 1
+    assert "error DAC905" in result.stderr
+    assert "set version = 9" in result.stderr
+    assert "process.pid" not in kibana.rules()[RULE_B]["query"]

@@ -64,6 +64,15 @@ def test_changed_query_plans_update(repo, client, kibana):
     assert update.changed_fields == ["query"]
     assert update.drift is False
     assert update.version_not_raised is True
+    assert [d.code for d in update.errors] == ["DAC905"]
+    with pytest.raises(PlanError):
+        deploy(repo, client)
+    repo.add_rule(
+        "bbbbbbbb-0000-4000-8000-00000000000b",
+        "Rule B",
+        query='process where process.name == "x.exe"',
+        extra="version = 2",
+    )
     _, results = deploy(repo, client)
     assert [r.outcome for r in results] == ["updated"]
     assert "x.exe" in kibana.rules()["bbbbbbbb-0000-4000-8000-00000000000b"]["query"]
@@ -259,7 +268,9 @@ def test_server_error_on_update_is_per_rule(repo, client, kibana):
         "aaaaaaaa-0000-4000-8000-00000000000a",
         "bbbbbbbb-0000-4000-8000-00000000000b",
     ):
-        repo.add_rule(rule_id, rule_id.upper(), query="process where true")
+        repo.add_rule(
+            rule_id, rule_id.upper(), query="process where true", extra="version = 2"
+        )
     kibana.add_fault(
         method="PUT",
         path="/rules",

@@ -158,3 +158,72 @@ def test_corrupt_lock_fix_in_message_works(tmp_path, monkeypatch):
     assert rebuilt.exit_code == 0, rebuilt.output
     assert "r-1 new 4" in rebuilt.output
     assert VersionLock.load(lock).version_of("r-1") == 4
+
+
+def test_bump_records_higher_toml_version(tmp_path):
+    path = write_rule(tmp_path)
+    lock = VersionLock.load(tmp_path / "version.lock.json")
+    bump_versions([load_rule(path)], lock)
+    write_rule(tmp_path, extra="version = 8")
+
+    [bump] = bump_versions([load_rule(path)], lock)
+
+    assert (bump.old_version, bump.new_version) == (1, 8)
+    assert bump.file_changed is False
+    assert VersionLock.load(lock.path).version_of("r-1") == 8
+    assert codes(path) == []
+
+
+def test_edit_after_recorded_version_is_error(tmp_path):
+    path = write_rule(tmp_path)
+    lock = VersionLock.load(tmp_path / "version.lock.json")
+    bump_versions([load_rule(path)], lock)
+    write_rule(tmp_path, extra="version = 8")
+    bump_versions([load_rule(path)], lock)
+    write_rule(tmp_path, query="process where process.pid == 4", extra="version = 8")
+
+    [diagnostic] = version_lock.check(load_rule(path), None)
+
+    assert diagnostic.code == "DAC901"
+    assert diagnostic.severity == "error"
+    assert "content changed since version 8" in diagnostic.message
+
+
+def test_version_above_lock_warns(tmp_path):
+    path = write_rule(tmp_path)
+    bump_versions([load_rule(path)], VersionLock.load(tmp_path / "version.lock.json"))
+    write_rule(tmp_path, query="process where process.pid == 4", extra="version = 8")
+
+    [diagnostic] = version_lock.check(load_rule(path), None)
+
+    assert diagnostic.code == "DAC906"
+    assert diagnostic.severity == "warning"
+    assert "higher than the locked version 1" in diagnostic.message
+    assert f"dac version bump {path}" in diagnostic.message
+
+
+def test_bump_goes_past_higher_toml_version(tmp_path):
+    path = write_rule(tmp_path)
+    lock = VersionLock.load(tmp_path / "version.lock.json")
+    bump_versions([load_rule(path)], lock)
+    write_rule(tmp_path, query="process where process.pid == 4", extra="version = 8")
+
+    [bump] = bump_versions([load_rule(path)], lock)
+
+    assert (bump.old_version, bump.new_version) == (1, 9)
+    assert bump.file_changed is True
+    assert "version = 9" in path.read_text(encoding="utf-8")
+    assert codes(path) == []
+
+
+def test_version_bump_cli_records_toml_version(tmp_path, monkeypatch):
+    path = write_rule(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    CliRunner().invoke(cli, ["version", "bump", str(path)])
+    write_rule(tmp_path, extra="version = 8")
+
+    result = CliRunner().invoke(cli, ["version", "bump", str(path)])
+
+    assert result.exit_code == 0, result.output
+    assert "r-1 1 -> 8" in result.output
+    assert "1 rules bumped" in result.output

@@ -30,8 +30,10 @@ def bump(paths: tuple[Path, ...], lock_path: Path) -> None:
     """Record new and changed rules in the lock, raising their version.
 
     PATHS are rule files or directories (default: detections). A rule whose
-    content changed since it was locked gets the locked version plus one;
-    a ``version`` line in its TOML is updated in place.
+    content changed since it was locked gets one more than the higher of
+    its locked and TOML versions, and a ``version`` line in its TOML is
+    updated in place. An unchanged rule whose TOML version is above the
+    lock has that version recorded.
     """
     rules, errors = load_rules(paths or (Path("detections"),))
     if errors:

@@ -10,8 +10,9 @@ longer matches the hash recorded at the last deploy was edited in Kibana
 since then, which the plan reports as drift.
 
 Every selected rule also goes through the checks of ``dac validate``. A
-rule with an error diagnostic, or whose version would drop below the one
-in Kibana, is blocked, and deploy applies nothing while any rule is.
+rule with an error diagnostic is blocked, and deploy applies nothing while
+any rule is. So is a rule whose version would drop below the one in Kibana,
+or whose new content would reuse the version Kibana already has.
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ ACTIONS: tuple[Action, ...] = (
 )
 # The code of the diagnostic for a version lower than the one in Kibana.
 VERSION_DECREASE_CODE = "DAC904"
+# The code of the diagnostic for new content sent under a version that Kibana
+# already has with other content.
+VERSION_REUSED_CODE = "DAC905"
 
 
 class PlanError(DacError):
@@ -245,6 +249,7 @@ def build_plan(
         change = _compare(rule, desired, deployed.get(rule_id))
         change.diagnostics = diagnostics.get(rule_id, [])
         _check_version_decrease(change, rule)
+        _check_version_reused(change, rule)
         changes.append(change)
 
     for rule_id, current in deployed.items():
@@ -358,6 +363,35 @@ def _check_version_decrease(change: RuleChange, rule: Rule) -> None:
             1,
             "error",
             VERSION_DECREASE_CODE,
+            message,
+            change.rule_id,
+        ),
+    ]
+
+
+def _check_version_reused(change: RuleChange, rule: Rule) -> None:
+    """Add an error when new content would be sent under Kibana's version.
+
+    Kibana would accept it, but two deployed revisions of the rule would then
+    share one version number and could not be told apart.
+    """
+    if not change.version_not_raised:
+        return
+    deployed = (change.current or {}).get("version", 1)
+    line = rule.line_of("rule", "version") if "version" in rule.rule else 1
+    message = (
+        f"version {deployed} is already deployed with other content: set "
+        f"version = {deployed + 1} in [rule], then run `dac version bump` "
+        "and commit the lock"
+    )
+    change.diagnostics = [
+        *change.diagnostics,
+        Diagnostic(
+            str(rule.path),
+            line,
+            1,
+            "error",
+            VERSION_REUSED_CODE,
             message,
             change.rule_id,
         ),

@@ -164,9 +164,12 @@ def effective_version(rule: Rule, lock: VersionLock | None) -> int:
 def bump_versions(rules: list[Rule], lock: VersionLock) -> list[VersionBump]:
     """Add or raise lock entries for new or changed rules, then save the lock.
 
-    A changed rule gets the locked version plus one. When its TOML states a
-    lower ``version``, that line is rewritten and the rest of the file is
-    kept byte for byte.
+    A changed rule gets one more than the higher of its locked version and
+    its TOML ``version``, because a TOML version above the lock may already
+    be deployed with the old content. An unchanged rule whose TOML states a
+    version above the lock has that version recorded. A ``version`` line
+    that differs from the new version is rewritten and the rest of the file
+    is kept byte for byte.
     """
     bumps = []
     for rule in rules:
@@ -174,14 +177,16 @@ def bump_versions(rules: list[Rule], lock: VersionLock) -> list[VersionBump]:
             continue
         digest = lock_hash(rule)
         entry = lock.entries.get(rule.rule_id)
-        if entry is not None and entry.sha256 == digest:
-            continue
         stated = rule.rule.get("version")
         stated = stated if isinstance(stated, int) else None
         if entry is None:
             new_version = stated or 1
+        elif entry.sha256 != digest:
+            new_version = max(entry.version, stated or 0) + 1
+        elif stated is not None and stated > entry.version:
+            new_version = stated
         else:
-            new_version = max(entry.version + 1, stated or 0)
+            continue
         file_changed = False
         if stated is not None and stated != new_version:
             file_changed = _rewrite_version(rule, new_version)

@@ -10,6 +10,9 @@ Codes:
   is not higher than the locked version.
 - DAC902 (warning): the rule_id is not in the lock yet.
 - DAC903 (error): the TOML ``version`` is lower than the locked version.
+- DAC906 (warning): the TOML ``version`` is higher than the locked version,
+  so the lock is behind. Until ``dac version bump`` records it, DAC901
+  cannot see a later content change made under that version.
 """
 
 from __future__ import annotations
@@ -86,7 +89,15 @@ def check(rule: Rule, context: object = None) -> Iterator[Diagnostic]:
             f"version {version} is lower than the locked version {entry.version}; "
             f"set version = {entry.version + 1} or run `dac version bump {rule.path}`",
         )
-    elif version == entry.version and lock_hash(rule) != entry.sha256:
+    elif version > entry.version:
+        yield finding(
+            "warning",
+            "DAC906",
+            f"version {version} is higher than the locked version "
+            f"{entry.version}, so the lock is behind; run "
+            f"`dac version bump {rule.path}` and commit the lock",
+        )
+    elif lock_hash(rule) != entry.sha256:
         yield finding(
             "error",
             "DAC901",
