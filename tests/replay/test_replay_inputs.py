@@ -131,3 +131,18 @@ def test_alert_sort_key_reads_evtx_records():
         "b.evtx#10",
         "odd",
     ]
+
+
+def test_text_output_escapes_rule_name(tmp_path):
+    rule = write_rule(tmp_path / "rules", query=SHELL_QUERY, index=INDEXES)
+    text = rule.read_text("utf-8")
+    rule.write_text(
+        text.replace('name = "Rule rule"', 'name = "Evil\\u001b[2J\\u0007"'), "utf-8"
+    )
+    log = write_ndjson(tmp_path / "log.ndjson", [ecs("cmd.exe", "rundll32.exe")])
+    result = invoke(log, "--rules", tmp_path / "rules", "--baseline")
+    assert result.exit_code == 1, result.output
+    assert "\x1b" not in result.output
+    assert "\x07" not in result.output
+    assert "Evil\\x1b[2J\\x07 (medium, 1 event)" in result.output
+    assert "noisy rule on baseline: Evil\\x1b[2J\\x07" in result.output

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from dac.cli import cli
 from dac.review.pr import build_review
 
-from review.helpers import ID_ALPHA, GitRepo, cases_text, rule_text
+from review.helpers import ID_ALPHA, ID_BRAVO, GitRepo, cases_text, rule_text
 
 
 def commit_alpha(repo: GitRepo) -> None:
@@ -117,3 +117,18 @@ def test_review_rules_dir_only_at_head(git_repo: GitRepo):
     review = build_review(git_repo.root, "HEAD~1", "HEAD")
 
     assert [change.change for change in review.changes] == ["added"]
+
+
+def test_cli_markdown_escapes_control_characters(git_repo: GitRepo):
+    commit_alpha(git_repo)
+    name = "Evil\\u001b[2J\\u0007"
+    git_repo.write_rule("bravo", rule_text(ID_BRAVO, name, "bravo.exe"), None)
+    git_repo.commit("add a rule whose name holds control characters")
+
+    result = CliRunner().invoke(
+        cli, ["review", "--repo", str(git_repo.root), "--base", "HEAD~1"]
+    )
+
+    assert "\x1b" not in result.output
+    assert "\x07" not in result.output
+    assert "Evil\\x1b[2J\\x07" in result.output

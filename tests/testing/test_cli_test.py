@@ -224,3 +224,25 @@ def test_unreachable_backend_one_message(rule_folder, monkeypatch):
     assert result.exit_code == 2
     assert result.output.count("cannot connect") == 1
     assert "FAIL" not in result.output
+
+
+CONTROL_CASE = """
+cases:
+  - name: "case \\x1b[2Jcleared"
+    events: [{process.name: notepad.exe, process.parent.name: rundll32.exe}]
+    expect: {alert: true}
+"""
+
+
+def test_fail_line_escapes_control_characters(rule_folder):
+    path = write_rule(rule_folder, cases=CONTROL_CASE)
+    text = path.read_text("utf-8")
+    path.write_text(
+        text.replace('name = "Rule rule"', 'name = "Evil\\u001b]0;title\\u0007"'),
+        "utf-8",
+    )
+    result = invoke(rule_folder)
+    assert result.exit_code == 1, result.output
+    assert "\x1b" not in result.output
+    assert "\x07" not in result.output
+    assert "Evil\\x1b]0;title\\x07: case \\x1b[2Jcleared" in result.output

@@ -21,6 +21,7 @@ from dac.replay import (
 )
 from dac.replay.runner import MAX_UNSEEN_INDEXES, ReplayAlert, ReplayResult
 from dac.rules import load_rules
+from dac.terminal import escape_control
 
 DEFAULT_RULES = "detections"
 # Severities that --baseline tolerates: a low-severity rule may be noisy.
@@ -150,7 +151,7 @@ def command(
             }
         )
         for name in noisy:
-            click.echo(f"noisy rule on baseline: {name}", err=True)
+            click.echo(f"noisy rule on baseline: {escape_control(name)}", err=True)
         sys.exit(1 if noisy else 0)
     sys.exit(0)
 
@@ -198,8 +199,10 @@ def _print(result: ReplayResult, output_format: str) -> None:
         return
     for alert in alerts:
         count = len(alert.events)
-        click.echo(
-            f"{alert.source}: {alert.rule_name} "
-            f"({alert.severity or 'no severity'}, {count} event{'s' * (count != 1)})"
-        )
+        # Rule names and severities come from rule files, and file names from
+        # the command line or an archive, so none of them is printed raw.
+        source = escape_control(alert.source)
+        name = escape_control(alert.rule_name)
+        severity = escape_control(alert.severity or "no severity")
+        click.echo(f"{source}: {name} ({severity}, {count} event{'s' * (count != 1)})")
     click.echo(f"{result.events} events, {result.rules} rules, {len(alerts)} alerts")

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from dac.errors import DacError
+from dac.terminal import escape_control
 
 
 @click.command("review")
@@ -78,5 +79,8 @@ def command(
     if output_format == "json":
         click.echo(json.dumps(review.to_dict(), indent=2))
     else:
-        click.echo(render_markdown(review))
+        # Names and query diffs come from the pull request: escape control
+        # characters, line by line, so they cannot drive the terminal.
+        lines = render_markdown(review).split("\n")
+        click.echo("\n".join(escape_control(line) for line in lines))
     sys.exit(0 if review.ok else 1)

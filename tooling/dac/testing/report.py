@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from dac.errors import DacError
+from dac.terminal import escape_control
 from dac.testing.runner import CaseResult
 
 
@@ -23,8 +24,15 @@ def render_text(results: Sequence[CaseResult], verbose: bool = False) -> str:
         if result.passed and not verbose:
             continue
         status = "PASS" if result.passed else "FAIL"
-        head = f"{status} {result.path}: {result.rule_name}: {result.case}"
-        message = result.message.replace("\n", "\n    ")
+        # Rule and case names come from the files under test: escape control
+        # characters so they cannot drive the terminal.
+        path = escape_control(result.path)
+        rule_name = escape_control(result.rule_name)
+        case = escape_control(result.case)
+        head = f"{status} {path}: {rule_name}: {case}"
+        message = "\n    ".join(
+            escape_control(line) for line in result.message.split("\n")
+        )
         lines.append(f"{head}\n    {message}" if not result.passed else head)
     counts = summary(results)
     lines.append(
