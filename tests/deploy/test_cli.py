@@ -68,7 +68,7 @@ def test_deploy_yes_applies_and_converges(repo, kibana):
     args = ["deploy", "--env", "test", "--config", str(repo.config_path), "--yes"]
     first = run(*args)
     assert first.exit_code == 0, first.output
-    assert "Apply: 3 done, 0 failed." in first.output
+    assert "Apply: 3 done, 0 skipped, 0 failed." in first.output
     assert set(kibana.rules()) == {
         "aaaaaaaa-0000-4000-8000-00000000000a",
         "bbbbbbbb-0000-4000-8000-00000000000b",
@@ -116,7 +116,7 @@ def test_failing_deploy_exit_1_and_keeps_secret(repo, kibana, caplog):
     assert result.exit_code == 1
     assert "failed   create  bbbbbbbb-0000-4000-8000-00000000000b" in result.output
     assert "HTTP 400" in result.output
-    assert "Apply: 1 done, 2 failed." in result.output
+    assert "Apply: 1 done, 0 skipped, 2 failed." in result.output
     everything = result.output + caplog.text
     assert "POST /api/detection_engine/rules" in caplog.text
     assert API_KEY not in everything

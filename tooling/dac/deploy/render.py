@@ -66,6 +66,11 @@ def summary_line(plan: Plan, prune: bool) -> str:
 
 
 def _note(change: RuleChange, prune: bool) -> str:
+    notes = _notes(change, prune)
+    return f"  ({'; '.join(notes)})" if notes else ""
+
+
+def _notes(change: RuleChange, prune: bool) -> list[str]:
     notes = []
     if change.drift:
         revision = (change.current or {}).get("revision")
@@ -91,7 +96,7 @@ def _note(change: RuleChange, prune: bool) -> str:
         notes.append("excluded from this environment; deleted instead with --prune")
     if change.action == "excluded":
         notes.append("excluded from this environment and already disabled")
-    return f"  ({'; '.join(notes)})" if notes else ""
+    return notes
 
 
 def _listed(change: RuleChange) -> bool:
@@ -153,7 +158,7 @@ def _plan_markdown(plan: Plan, prune: bool) -> str:
             fields = ", ".join(f"`{f}`" for f in change.changed_fields)
             lines.append(
                 f"| {change.action} | `{change.rule_id}` | {_cell(change.name)} "
-                f"| {fields} | {_cell(_note(change, prune).strip(' ()'))} |"
+                f"| {fields} | {_cell('; '.join(_notes(change, prune)))} |"
             )
         lines += _markdown_details(listed)
     return "\n".join(lines)
@@ -181,10 +186,21 @@ def _markdown_details(changes: list[RuleChange]) -> list[str]:
 
 
 def render_results(results: list[ApplyResult], fmt: str = "text") -> str:
-    """Render apply results in ``fmt``; failures carry Kibana's message."""
+    """Render apply results in ``fmt``; failures carry Kibana's message.
+
+    The totals count applied, skipped (for example a deletion without
+    ``--prune``) and failed changes separately.
+    """
     failed = sum(1 for r in results if r.failed)
+    skipped = sum(1 for r in results if r.outcome == "skipped")
+    done = len(results) - failed - skipped
     if fmt == "json":
-        payload = {"failed": failed, "results": [r.to_dict() for r in results]}
+        payload = {
+            "done": done,
+            "skipped": skipped,
+            "failed": failed,
+            "results": [r.to_dict() for r in results],
+        }
         return json.dumps(payload, indent=2, sort_keys=True)
     if fmt == "markdown":
         lines = ["| rule_id | action | outcome | message |", "|---|---|---|---|"]
@@ -192,11 +208,11 @@ def render_results(results: list[ApplyResult], fmt: str = "text") -> str:
             f"| `{r.rule_id}` | {r.action} | {r.outcome} | {_cell(r.message)} |"
             for r in results
         ]
-        lines.append(f"\n{len(results) - failed} applied, {failed} failed.")
+        lines.append(f"\n{done} applied, {skipped} skipped, {failed} failed.")
         return "\n".join(lines)
     lines = []
     for r in results:
         message = f": {r.message}" if r.message else ""
         lines.append(f"  {r.outcome:<8} {r.action:<7} {r.rule_id}  {r.name}{message}")
-    lines.append(f"Apply: {len(results) - failed} done, {failed} failed.")
+    lines.append(f"Apply: {done} done, {skipped} skipped, {failed} failed.")
     return "\n".join(lines)
