@@ -209,6 +209,33 @@ def test_cli_bad_results_file(tmp_path: Path):
     assert "Traceback" not in result.output
 
 
+def test_cli_results_non_string_rule_id(tmp_path: Path):
+    bad = tmp_path / "results.json"
+    bad.write_text(json.dumps([{"rule_id": 5, "case": "fires", "passed": True}]))
+
+    result = CliRunner().invoke(
+        cli, ["coverage", "--html", str(tmp_path / "x.html"), "--results", str(bad)]
+    )
+
+    assert result.exit_code == 2
+    assert f"{bad}: result 0: rule_id must be a string, got 5" in result.output
+    assert "has no rule_id" not in result.output
+    assert "Traceback" not in result.output
+
+
+def test_results_without_rule_id_skipped(tmp_path: Path):
+    path = tmp_path / "results.json"
+    rows = [
+        {"rule_id": None, "case": "orphan", "passed": True},
+        {"rule_id": ID_ALPHA, "case": "fires", "passed": True},
+    ]
+    path.write_text(json.dumps(rows))
+
+    summaries = load_results(path)
+
+    assert list(summaries) == [ID_ALPHA]
+
+
 def test_cli_results_with_no_tests_is_usage_error(tmp_path: Path):
     results = tmp_path / "results.json"
     results.write_text('{"results": []}')

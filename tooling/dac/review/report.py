@@ -74,10 +74,17 @@ def load_results(path: Path) -> dict[str, TestSummary]:
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             raise ReportError(f"{path}: result {index} is not a JSON object")
-        if not isinstance(item.get("rule_id"), str):
+        rule_id = item.get("rule_id")
+        if rule_id is None:
             # A rule without a rule_id cannot be matched to its row.
             log.warning("%s: result %d has no rule_id; skipped", path, index)
             continue
+        if not isinstance(rule_id, str):
+            raise ReportError(
+                f"{path}: result {index}: rule_id must be a string, got "
+                f"{json.dumps(rule_id)}; pass the JSON that dac test --format "
+                "json writes"
+            )
         expect_alert = item.get("expect_alert")
         outcome = CaseOutcome(
             case=str(item.get("case", "")),
