@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -203,3 +204,23 @@ def test_repeated_rule_id_skips_later_line(tmp_path):
         "line 2: rule 'rule-a' repeats line 1; only the first is written"
     ]
     assert "first" in report.written[0].read_text(encoding="utf-8")
+
+
+def test_export_same_name_keeps_every_rule(repo, kibana):
+    for rule_id in SAME_NAME_IDS:
+        kibana.seed(kibana_rule(rule_id, name="Suspicious PowerShell"))
+    out = repo.root / "out"
+    args = ["export", "--env", "test", "--config", str(repo.config_path)]
+
+    first = CliRunner().invoke(cli, [*args, "--out", str(out), "--overwrite"])
+    second = CliRunner().invoke(cli, [*args, "--out", str(out), "--overwrite"])
+
+    assert first.exit_code == 0, first.output
+    assert second.exit_code == 0, second.output
+    paths = list(out.glob("*.toml"))
+    assert len(paths) == 3
+    rule_ids = sorted(
+        tomllib.loads(path.read_text(encoding="utf-8"))["rule"]["rule_id"]
+        for path in paths
+    )
+    assert rule_ids == SAME_NAME_IDS
