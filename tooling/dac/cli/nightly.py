@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from dac.errors import DacError
+from dac.terminal import escape_control
 
 
 @click.command("nightly")
@@ -77,9 +78,11 @@ def command(
 
     A regression is a case that passed in the previous run and fails now, or
     a rule that now raises alerts on a benign dataset after raising none.
-    Every failing case is listed too, regression or not. Exits 1 when there
-    is a regression, a failing case or a rule file that does not load, and 2
-    on a configuration error.
+    Every failing case and every rule alerting on a benign dataset is listed
+    too, regression or not. Exits 1 when there is a regression, a failing
+    case, a rule above low severity that alerts on a benign dataset (as
+    dac replay --baseline) or a rule file that does not load, and 2 on a
+    configuration error.
     """
     from dac.review import gitrev
     from dac.review.coverage import load_attack_table
@@ -123,14 +126,25 @@ def command(
             rules,
             result.record,
             result.skipped_backends,
-            history_path,
+            result.history,
             reports_dir,
             load_attack_table(),
         )
     except DacError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    click.echo(render_summary(result.record, result.skipped_backends))
+    # Rule and case names come from files: escape control characters so they
+    # cannot drive the terminal.
+    lines = render_summary(result.record, result.skipped_backends).split("\n")
+    click.echo("\n".join(escape_control(line) for line in lines))
     for path in written:
         click.echo(f"wrote {path}")
-    sys.exit(1 if result.regressions or result.failing or load_errors else 0)
+    for entry in result.blocking_noise:
+        click.echo(
+            f"error: noisy rule on benign dataset {escape_control(entry['dataset'])}: "
+            f"{escape_control(entry['name'])} ({entry['severity'] or 'no severity'}, "
+            f"{entry['alerts']} alerts)",
+            err=True,
+        )
+    failed = result.regressions or result.failing or result.blocking_noise
+    sys.exit(1 if failed or load_errors else 0)

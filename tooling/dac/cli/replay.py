@@ -20,12 +20,11 @@ from dac.replay import (
     replay,
 )
 from dac.replay.runner import MAX_UNSEEN_INDEXES, ReplayAlert, ReplayResult
+from dac.review.history import QUIET_SEVERITIES
 from dac.rules import load_rules
 from dac.terminal import escape_control
 
 DEFAULT_RULES = "detections"
-# Severities that --baseline tolerates: a low-severity rule may be noisy.
-QUIET_SEVERITIES = ("low",)
 
 
 def _check_index(

@@ -24,6 +24,11 @@ HISTORY_FORMAT = 1
 # The case name that records a case file that could not run at all.
 CASE_FILE_ERROR = "<case file>"
 
+# Severities allowed to alert on a benign dataset. A rule of any other
+# severity, or of none, that alerts there fails the run, as in
+# ``dac replay --baseline``.
+QUIET_SEVERITIES = ("low",)
+
 
 class HistoryError(DacError):
     """The history file cannot be read or written."""
@@ -213,3 +218,42 @@ def run_totals(run: dict[str, Any]) -> dict[str, int]:
         "noisy": noisy,
         "regressions": len(run.get("regressions") or []),
     }
+
+
+def noisy_rules(run: dict[str, Any]) -> list[dict[str, Any]]:
+    """List every rule that alerts on a benign dataset of ``run``, one per dataset.
+
+    Each entry is ``{"rule_id", "name", "severity", "dataset", "alerts",
+    "blocking"}``, ordered by rule_id and dataset. ``blocking`` is true when
+    the severity is not in ``QUIET_SEVERITIES``. A run recorded before
+    per-dataset counts existed gives one entry per rule with ``dataset`` set
+    to ``"benign baseline"``.
+    """
+    benign = [str(label) for label in run.get("benign_datasets") or []]
+    noisy = []
+    for rule_id, rule in sorted((run.get("rules") or {}).items()):
+        counts = rule.get("datasets")
+        if isinstance(counts, dict):
+            alerting = [
+                (label, counts[label])
+                for label in benign
+                if _is_count(counts.get(label))
+            ]
+        else:
+            alerting = [("benign baseline", rule.get("baseline_alerts"))]
+        severity = rule.get("severity")
+        severity = severity if isinstance(severity, str) else None
+        for label, alerts in alerting:
+            if not _is_count(alerts) or alerts == 0:
+                continue
+            noisy.append(
+                {
+                    "rule_id": rule_id,
+                    "name": rule.get("name", rule_id),
+                    "severity": severity,
+                    "dataset": label,
+                    "alerts": alerts,
+                    "blocking": (severity or "").lower() not in QUIET_SEVERITIES,
+                }
+            )
+    return noisy

@@ -18,6 +18,7 @@ from dac.review.history import (
     CASE_FILE_ERROR,
     failing_cases,
     is_first_run,
+    noisy_rules,
     run_totals,
 )
 from dac.review.trend import trend_svg
@@ -173,8 +174,27 @@ def render_history(history: list[dict[str, Any]]) -> str:
         f"{trend_svg(history)}"
         f"<h3>Regressions in the latest run</h3>"
         f"{_regressions_html(latest, len(history))}"
+        f"<h3>Noisy rules in the latest run</h3>{_noisy_html(latest)}"
         f"<h3>Failing cases in the latest run</h3>{_failing_html(latest)}"
     )
+
+
+def _noisy_html(latest: dict[str, Any]) -> str:
+    if not latest.get("benign_datasets") and "datasets" in latest:
+        return "<p>No benign dataset was replayed.</p>"
+    items = []
+    for entry in noisy_rules(latest):
+        name = escape(str(entry["name"]))
+        severity = escape(entry["severity"] or "no severity")
+        dataset = escape(str(entry["dataset"]))
+        verdict = " (fails the run)" if entry["blocking"] else ""
+        items.append(
+            f"<li>{name} ({severity}{verdict}): {entry['alerts']} alerts on "
+            f"{dataset}</li>"
+        )
+    if not items:
+        return "<p>No rule alerts on the benign datasets.</p>"
+    return f'<ul class="noisy">{"".join(items)}</ul>'
 
 
 def _regressions_html(latest: dict[str, Any], history_length: int) -> str:

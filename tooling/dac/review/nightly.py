@@ -29,6 +29,7 @@ from dac.review.history import (
     append_run,
     failing_cases,
     find_regressions,
+    noisy_rules,
     read_history,
 )
 from dac.rules import Rule
@@ -63,6 +64,18 @@ class NightlyResult:
 
     record: dict[str, Any]
     skipped_backends: dict[str, str] = field(default_factory=dict)
+    # Every run in the history file, oldest first, ending with this one.
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def noisy(self) -> list[dict[str, Any]]:
+        """List the rules alerting on a benign dataset, one entry per dataset."""
+        return noisy_rules(self.record)
+
+    @property
+    def blocking_noise(self) -> list[dict[str, Any]]:
+        """List the noisy rules above low severity, which fail the run."""
+        return [entry for entry in self.noisy if entry["blocking"]]
 
     @property
     def regressions(self) -> list[dict[str, Any]]:
@@ -188,7 +201,11 @@ def build_record(
                 "cases": cases,
                 "error": summary.error,
             }
-        record: dict[str, Any] = {"name": rule.display_name, "backends": backends}
+        record: dict[str, Any] = {
+            "name": rule.display_name,
+            "severity": rule.severity,
+            "backends": backends,
+        }
         # A rule left out of a replay has no count there, rather than zero.
         replayed = {
             label: counts[key]
@@ -302,10 +319,11 @@ def run_nightly(
     )
     record["regressions"] = find_regressions(previous, record)
     append_run(history_path, record)
+    history.append(record)
     log.info(
         "nightly run recorded in %s: %d regressions, %d failing cases",
         history_path,
         len(record["regressions"]),
         len(failing_cases(record)),
     )
-    return NightlyResult(record, skipped)
+    return NightlyResult(record, skipped, history)

@@ -8,8 +8,9 @@ from typing import Any
 from dac.review.checks import CaseOutcome, TestSummary
 from dac.review.history import (
     CASE_FILE_ERROR,
+    QUIET_SEVERITIES,
     failing_cases,
-    read_history,
+    noisy_rules,
     run_totals,
 )
 from dac.review.markdown import escape
@@ -20,9 +21,9 @@ NAVIGATOR_FILE = "attack-navigator.json"
 HTML_FILE = "coverage.html"
 SUMMARY_FILE = "nightly.md"
 
-# Failing-case rows shown in the Markdown summary. GitHub Actions rejects a
-# step summary over 1024 KiB, and a few hundred rows are more than a reader
-# scans anyway.
+# Failing-case and noisy-rule rows shown in the Markdown summary. GitHub
+# Actions rejects a step summary over 1024 KiB, and a few hundred rows are
+# more than a reader scans anyway.
 MAX_FAILING_ROWS = 200
 
 
@@ -48,8 +49,8 @@ def render_summary(record: dict[str, Any], skipped: dict[str, str]) -> str:
     """Render the run as Markdown for a CI job summary.
 
     The summary has the totals, skipped backends, the regressions against
-    the previous run, and every case that fails now (at most
-    ``MAX_FAILING_ROWS`` rows).
+    the previous run, every rule that alerts on a benign dataset and every
+    case that fails now (at most ``MAX_FAILING_ROWS`` rows each).
     """
     totals = run_totals(record)
     if record.get("benign_datasets"):
@@ -71,6 +72,7 @@ def render_summary(record: dict[str, Any], skipped: dict[str, str]) -> str:
     if skipped:
         lines.append("")
     lines += ["### Regressions", "", *_regression_lines(record), ""]
+    lines += ["### Noisy rules", "", *_noisy_lines(record), ""]
     lines += ["### Failing cases", "", *_failing_lines(record)]
     return "\n".join(lines) + "\n"
 
@@ -95,6 +97,33 @@ def _regression_lines(record: dict[str, Any]) -> list[str]:
                 f"(previous run: {regression['previous_alerts']})"
             )
         lines.append(f"| {name} | {description} |")
+    return lines
+
+
+def _noisy_lines(record: dict[str, Any]) -> list[str]:
+    if not record.get("benign_datasets"):
+        return ["No benign dataset was replayed."]
+    noisy = noisy_rules(record)
+    if not noisy:
+        return ["No rule alerts on the benign datasets."]
+    quiet = ", ".join(QUIET_SEVERITIES)
+    lines = [
+        f"A rule of severity {quiet} may alert on a benign dataset; any other "
+        "fails the run.",
+        "",
+        "| Rule | Severity | Dataset | Alerts |",
+        "|---|---|---|---|",
+    ]
+    for entry in noisy[:MAX_FAILING_ROWS]:
+        name = escape(str(entry["name"]))
+        severity = escape(entry["severity"] or "none")
+        if entry["blocking"]:
+            severity = f"**{severity}** (fails the run)"
+        dataset = escape(str(entry["dataset"]))
+        lines.append(f"| {name} | {severity} | {dataset} | {entry['alerts']} |")
+    hidden = len(noisy) - MAX_FAILING_ROWS
+    if hidden > 0:
+        lines += ["", f"{hidden} more noisy rules are not listed."]
     return lines
 
 
@@ -128,11 +157,14 @@ def write_nightly_reports(
     rules: list[Rule],
     record: dict[str, Any],
     skipped: dict[str, str],
-    history_path: Path,
+    history: list[dict[str, Any]],
     reports_dir: Path,
     attack: Any,
 ) -> list[Path]:
-    """Write the Navigator layer, the HTML report and the Markdown summary."""
+    """Write the Navigator layer, the HTML report and the Markdown summary.
+
+    ``history`` is every recorded run, oldest first, ending with ``record``.
+    """
     baseline = {
         rule_id: rule["baseline_alerts"]
         for rule_id, rule in record.get("rules", {}).items()
@@ -147,7 +179,7 @@ def write_nightly_reports(
         attack,
         tests=summaries_from_record(record, "embedded"),
         baseline_alerts=baseline,
-        history=read_history(history_path),
+        history=history,
         commit=record["commit"],
     )
     summary = reports_dir / SUMMARY_FILE
