@@ -153,6 +153,7 @@ def test_export_then_plan_shows_no_change(repo, kibana, tmp_path):
     counts = json.loads(plan.output)["counts"]
     assert counts == {
         "create": 0,
+        "replace": 0,
         "update": 0,
         "disable": 0,
         "delete": 0,

@@ -213,3 +213,51 @@ def test_toml_version_then_edit_blocked(repo, kibana, monkeypatch):
     assert "error DAC905" in result.stderr
     assert "set version = 9" in result.stderr
     assert "process.pid" not in kibana.rules()[RULE_B]["query"]
+
+
+UNMANAGED_RULE_A = {
+    "rule_id": RULE_A,
+    "name": "Hand-made rule",
+    "description": "d",
+    "risk_score": 1,
+    "severity": "low",
+    "type": "eql",
+    "language": "eql",
+    "query": "any where true",
+}
+
+
+def test_plan_shows_replace_of_unmanaged(repo, kibana):
+    kibana.seed(UNMANAGED_RULE_A)
+
+    text = plan(repo).output
+
+    assert f"* replace   {RULE_A}  Rule A  (replaces the Kibana rule " in text
+    assert "'Hand-made rule', which lacks the managed tag" in text
+    assert "1 to replace (only with --adopt)" in text
+    assert f"+ create    {RULE_A}" not in text
+
+
+def test_deploy_rejects_replace_without_adopt(repo, kibana):
+    kibana.seed(UNMANAGED_RULE_A)
+
+    result = deploy(repo)
+
+    assert result.exit_code == 1
+    assert "without the managed tag" in result.stderr
+    assert f"{RULE_A} ('Hand-made rule')" in result.stderr
+    assert "Pass --adopt" in result.stderr
+    assert kibana.rules()[RULE_A]["name"] == "Hand-made rule"
+    assert list(kibana.rules()) == [RULE_A]
+
+
+def test_deploy_adopt_replaces_unmanaged(repo, kibana):
+    kibana.seed(UNMANAGED_RULE_A)
+
+    result = deploy(repo, "--adopt")
+
+    assert result.exit_code == 0, result.output
+    assert f"replaced replace {RULE_A}" in result.output
+    assert "replaced the unmanaged Kibana rule 'Hand-made rule'" in result.output
+    assert kibana.rules()[RULE_A]["name"] == "Rule A"
+    assert "managed-by:dac" in kibana.rules()[RULE_A]["tags"]

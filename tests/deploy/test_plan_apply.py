@@ -216,27 +216,87 @@ def test_prune_rejected_for_empty_selection(repo, client, kibana):
     assert len(kibana.rules()) == 3
 
 
-def test_create_conflict_becomes_update(repo, client, kibana):
-    kibana.seed(
-        {
-            "rule_id": "aaaaaaaa-0000-4000-8000-00000000000a",
-            "name": "Old copy",
-            "description": "d",
-            "risk_score": 1,
-            "severity": "low",
-            "type": "eql",
-            "language": "eql",
-            "query": "any where true",
-        }
-    )
-    _, results = deploy(repo, client)
+RULE_A = "aaaaaaaa-0000-4000-8000-00000000000a"
+UNMANAGED_RULE = {
+    "rule_id": RULE_A,
+    "name": "Old copy",
+    "description": "d",
+    "risk_score": 1,
+    "severity": "low",
+    "type": "eql",
+    "language": "eql",
+    "query": "any where true",
+}
+
+
+def test_unmanaged_rule_planned_as_replace(repo, client, kibana):
+    kibana.seed(UNMANAGED_RULE)
+
+    plan = plan_for(repo, client)
+
+    [replace] = plan.by_action("replace")
+    assert replace.rule_id == RULE_A
+    assert replace.current["name"] == "Old copy"
+    assert plan.counts()["create"] == 2
+    assert plan.counts()["replace"] == 1
+
+
+def test_replace_rejected_without_adopt(repo, client, kibana):
+    kibana.seed(UNMANAGED_RULE)
+    plan = plan_for(repo, client)
+
+    with pytest.raises(PlanError) as caught:
+        apply_plan(plan, client, "managed-by:dac")
+
+    message = str(caught.value)
+    assert "without the managed tag" in message
+    assert f"{RULE_A} ('Old copy')" in message
+    assert "--adopt" in message
+    assert kibana.rules()[RULE_A]["name"] == "Old copy"
+    assert len(kibana.rules()) == 1
+
+
+def test_replace_applied_with_adopt(repo, client, kibana):
+    kibana.seed(UNMANAGED_RULE)
+    plan = plan_for(repo, client)
+
+    results = apply_plan(plan, client, "managed-by:dac", adopt=True)
+
     outcome = {r.rule_id: r.outcome for r in results}
     assert outcome == {
-        "aaaaaaaa-0000-4000-8000-00000000000a": "updated",
+        RULE_A: "replaced",
         "bbbbbbbb-0000-4000-8000-00000000000b": "created",
         "cccccccc-0000-4000-8000-00000000000c": "created",
     }
-    assert kibana.rules()["aaaaaaaa-0000-4000-8000-00000000000a"]["name"] == "Rule A"
+    assert kibana.rules()[RULE_A]["name"] == "Rule A"
+    assert "managed-by:dac" in kibana.rules()[RULE_A]["tags"]
+    assert plan_for(repo, client).counts()["unchanged"] == 3
+
+
+def test_create_conflict_unmanaged_not_replaced(repo, client, kibana):
+    """A rule created in Kibana after the plan looked is not overwritten."""
+    plan = plan_for(repo, client)
+    kibana.seed(UNMANAGED_RULE)
+
+    results = apply_plan(plan, client, "managed-by:dac")
+
+    [result] = [r for r in results if r.rule_id == RULE_A]
+    assert result.outcome == "failed"
+    assert "without the managed tag (name 'Old copy')" in result.message
+    assert "--adopt" in result.message
+    assert kibana.rules()[RULE_A]["name"] == "Old copy"
+
+
+def test_create_conflict_managed_becomes_update(repo, client, kibana):
+    """A 409 from a managed copy, left by an earlier timed-out create."""
+    plan = plan_for(repo, client)
+    kibana.seed({**UNMANAGED_RULE, "tags": ["managed-by:dac"]})
+
+    results = apply_plan(plan, client, "managed-by:dac")
+
+    outcome = {r.rule_id: r.outcome for r in results}
+    assert outcome[RULE_A] == "updated"
+    assert kibana.rules()[RULE_A]["name"] == "Rule A"
 
 
 def test_failure_halfway_then_rerun_converges(repo, client, kibana):

@@ -199,14 +199,22 @@ _FILTER_CLAUSE = re.compile(
 
 
 def matches_filter(rule: dict[str, Any], kql: str | None) -> bool:
-    """Evaluate the small KQL subset the toolkit sends (``X:"v"`` joined by AND).
+    """Evaluate the small KQL subset the toolkit sends.
 
-    Raises ApiError 400 for anything else, so an unexpected filter shows up
-    in tests instead of silently matching everything.
+    That subset is ``X:"v"`` clauses joined by AND, and such groups joined
+    by OR. Raises ApiError 400 for anything else, so an unexpected filter
+    shows up in tests instead of silently matching everything.
     """
     if not kql:
         return True
-    for clause in re.split(r"\s+AND\s+", kql.strip()):
+    groups = re.split(r"\s+OR\s+", kql.strip())
+    results = [_matches_all(rule, group, kql) for group in groups]
+    return any(results)
+
+
+def _matches_all(rule: dict[str, Any], group: str, kql: str) -> bool:
+    """Tell whether ``rule`` matches every AND-joined clause of ``group``."""
+    for clause in re.split(r"\s+AND\s+", group.strip()):
         match = _FILTER_CLAUSE.match(clause.strip())
         if not match:
             raise siem_error(400, f"the test double does not support filter {kql!r}")

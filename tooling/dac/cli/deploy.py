@@ -21,6 +21,7 @@ from dac.deploy import (
     render_plan,
     render_results,
 )
+from dac.deploy.apply import unadopted_message
 from dac.deploy.render import plan_to_dict
 
 
@@ -35,18 +36,29 @@ from dac.deploy.render import plan_to_dict
     "keeping or disabling them.",
 )
 @click.option(
+    "--adopt",
+    is_flag=True,
+    help="Replace Kibana rules that have a repository rule's rule_id but not "
+    "the managed tag, which then become managed. Without it, deploy applies "
+    "nothing when the plan has such a replacement.",
+)
+@click.option(
     "--yes", "-y", is_flag=True, help="Apply without asking for confirmation."
 )
-def command(env_name: str, config_path: str, fmt: str, prune: bool, yes: bool) -> None:
+def command(
+    env_name: str, config_path: str, fmt: str, prune: bool, adopt: bool, yes: bool
+) -> None:
     """Print the plan, ask for confirmation, then apply it to Kibana.
 
     Creates and updates rules by rule_id, disables rules that the
     environment's filters exclude, and deletes only with --prune and only
     rules carrying the managed tag. Applies nothing when a selected rule has
     a validation error (as dac validate reports it) or a version lower than
-    Kibana's. One rule's failure does not stop the others. Exit codes: 0 all
-    applied, 1 a rule failed or was blocked, 2 config, connection or usage
-    error (including no TTY to confirm on without --yes).
+    Kibana's, or when a rule_id belongs to a Kibana rule without the managed
+    tag and --adopt is not given. One rule's failure does not stop the
+    others. Exit codes: 0 all applied, 1 a rule failed or was blocked, 2
+    config, connection or usage error (including no TTY to confirm on
+    without --yes).
     """
     config, environment = resolve_environment(config_path, env_name)
     lock = VersionLock.load(config.version_lock)
@@ -61,6 +73,12 @@ def command(env_name: str, config_path: str, fmt: str, prune: bool, yes: bool) -
             click.echo(render_plan(plan, fmt, prune))
         if plan.blocked:
             _reject_blocked(plan, prune, fmt)
+        if plan.by_action("replace") and not adopt:
+            if fmt == "json":
+                click.echo(_json_report(plan, prune, []))
+            message = unadopted_message(plan.by_action("replace"))
+            click.echo(f"error: {message}", err=True)
+            raise SystemExit(1)
         if not plan.has_changes(prune):
             if fmt == "json":
                 click.echo(_json_report(plan, prune, []))
@@ -79,7 +97,7 @@ def command(env_name: str, config_path: str, fmt: str, prune: bool, yes: bool) -
             if not click.confirm(f"Apply this plan to {environment.name}?"):
                 click.echo("Not applied.", err=True)
                 raise SystemExit(2)
-        results = apply_plan(plan, client, environment.managed_tag, prune)
+        results = apply_plan(plan, client, environment.managed_tag, prune, adopt)
     if fmt == "json":
         click.echo(_json_report(plan, prune, results))
     else:

@@ -3,10 +3,12 @@
 Each rule is applied on its own, so one failure does not stop the others,
 and every outcome is returned. Applying the same plan again, or a new plan
 after a failure halfway, converges. A create that finds the rule_id taken
-becomes an update: the 409 may come from an earlier attempt that timed out
-after Kibana stored the rule. A deletion of a rule that is already gone
-counts as done. A plan with a blocked rule (a validation error) is rejected
-before anything is sent.
+by a managed rule becomes an update: the 409 may come from an earlier
+attempt that timed out after Kibana stored the rule. A rule without the
+managed tag is replaced only with ``adopt``, both when the plan found it
+and when a create runs into it. A deletion of a rule that is already gone
+counts as done. A plan with a blocked rule (a validation error), or with a
+replacement and no ``adopt``, is rejected before anything is sent.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from dac.kibana import (
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal["created", "updated", "disabled", "deleted", "failed", "skipped"]
+Outcome = Literal[
+    "created", "replaced", "updated", "disabled", "deleted", "failed", "skipped"
+]
 
 # After this many rules in a row fail because Kibana is unreachable (each
 # after all its retries), the remaining rules are reported as not attempted
@@ -62,27 +66,37 @@ class ApplyResult:
 
 
 def apply_plan(
-    plan: Plan, client: KibanaClient, managed_tag: str, prune: bool = False
+    plan: Plan,
+    client: KibanaClient,
+    managed_tag: str,
+    prune: bool = False,
+    adopt: bool = False,
 ) -> list[ApplyResult]:
-    """Apply creates and updates, then deletions when ``prune`` is set.
+    """Apply creates, replacements and updates, then deletions with ``prune``.
 
     Disabling and deleting touch only rules that carry ``managed_tag`` in
-    Kibana. Raises PlanError, and sends nothing, when a rule is blocked by a
-    validation error. It also raises when the plan would disable or delete
-    managed rules while selecting no repository rule at all, because an
-    empty or misconfigured rule path or filter would remove every one.
+    Kibana, and a rule without it is replaced only with ``adopt``. Raises
+    PlanError, and sends nothing, when a rule is blocked by a validation
+    error or the plan replaces a rule without ``adopt``. It also raises
+    when the plan would disable or delete managed rules while selecting no
+    repository rule at all, because an empty or misconfigured rule path or
+    filter would remove every one.
     """
-    _reject_unsafe(plan, prune)
+    _reject_unsafe(plan, prune, adopt)
     deletions = plan.by_action("delete")
     results: list[ApplyResult] = []
     streak = 0
-    writes = plan.by_action("create") + plan.by_action("update")
+    writes = (
+        plan.by_action("create") + plan.by_action("replace") + plan.by_action("update")
+    )
     for change in writes + plan.by_action("disable"):
         if streak >= MAX_UNAVAILABLE_IN_A_ROW:
             results.append(_not_attempted(change))
             continue
         if change.action == "create":
-            result = _create(client, change)
+            result = _create(client, change, managed_tag, adopt)
+        elif change.action == "replace":
+            result = _replace(client, change)
         elif change.action == "update":
             result = _update(client, change)
         else:
@@ -105,8 +119,12 @@ def apply_plan(
     return results
 
 
-def _reject_unsafe(plan: Plan, prune: bool) -> None:
-    """Raise PlanError for a blocked plan or one that would empty Kibana."""
+def _reject_unsafe(plan: Plan, prune: bool, adopt: bool) -> None:
+    """Raise PlanError when the plan is not safe to apply.
+
+    That is a blocked rule, a replacement without ``adopt``, or removals
+    that would leave no managed rule in Kibana.
+    """
     blocked = plan.blocked
     if blocked:
         listed = ", ".join(c.rule_id for c in blocked)
@@ -114,8 +132,12 @@ def _reject_unsafe(plan: Plan, prune: bool) -> None:
             f"nothing applied: {len(blocked)} rule(s) have validation errors "
             f"({listed}); fix them (dac validate) and rerun"
         )
+    replaced = plan.by_action("replace")
+    if replaced and not adopt:
+        raise PlanError(unadopted_message(replaced))
     removals = plan.by_action("disable") + (plan.by_action("delete") if prune else [])
-    kept = [c for c in plan.changes if c.action in ("create", "update", "unchanged")]
+    kept_actions = ("create", "replace", "update", "unchanged")
+    kept = [c for c in plan.changes if c.action in kept_actions]
     if removals and not kept:
         raise PlanError(
             f"deploy rejected: it would disable or delete all {len(removals)} "
@@ -124,7 +146,22 @@ def _reject_unsafe(plan: Plan, prune: bool) -> None:
         )
 
 
-def _create(client: KibanaClient, change: RuleChange) -> ApplyResult:
+def unadopted_message(replaced: list[RuleChange]) -> str:
+    """Return the error for replacements of unmanaged rules without ``adopt``."""
+    listed = ", ".join(
+        f"{c.rule_id} ({(c.current or {}).get('name')!r})" for c in replaced
+    )
+    return (
+        f"nothing applied: {len(replaced)} rule(s) to deploy already exist in "
+        f"Kibana without the managed tag, and deploy would replace them: "
+        f"{listed}. Pass --adopt to replace them and manage them from the "
+        "repository, or give the repository rules other rule_ids"
+    )
+
+
+def _create(
+    client: KibanaClient, change: RuleChange, managed_tag: str, adopt: bool
+) -> ApplyResult:
     assert change.desired is not None
     try:
         client.create_rule(change.desired)
@@ -133,6 +170,19 @@ def _create(client: KibanaClient, change: RuleChange) -> ApplyResult:
         log.info("%s: rule_id already exists; updating instead", change.rule_id)
     except KibanaError as exc:
         return _failed(change, "create", exc)
+    # The rule appeared after the plan looked, so check it is ours.
+    try:
+        existing = client.read_rule(change.rule_id)
+    except KibanaError as exc:
+        return _failed(change, "create", exc)
+    if managed_tag not in (existing.get("tags") or []) and not adopt:
+        message = (
+            f"rule_id already exists in Kibana without the managed tag "
+            f"(name {existing.get('name')!r}); not replaced, pass --adopt to "
+            "replace it"
+        )
+        log.error("create %s failed: %s", change.rule_id, message)
+        return ApplyResult(change.rule_id, change.name, "create", "failed", message)
     try:
         client.update_rule(change.desired)
         return ApplyResult(
@@ -144,6 +194,18 @@ def _create(client: KibanaClient, change: RuleChange) -> ApplyResult:
         )
     except KibanaError as exc:
         return _failed(change, "create", exc)
+
+
+def _replace(client: KibanaClient, change: RuleChange) -> ApplyResult:
+    """Replace an unmanaged Kibana rule that has the same rule_id (with adopt)."""
+    assert change.desired is not None
+    try:
+        client.update_rule(change.desired)
+    except KibanaError as exc:
+        return _failed(change, "replace", exc)
+    name = (change.current or {}).get("name")
+    note = f"replaced the unmanaged Kibana rule {name!r}"
+    return ApplyResult(change.rule_id, change.name, "replace", "replaced", note)
 
 
 def _update(client: KibanaClient, change: RuleChange) -> ApplyResult:

@@ -7,7 +7,9 @@ become deletions, applied only with ``--prune``. Rules that are in the
 repository but excluded by the environment's filters are retired: disabled
 in Kibana, or deleted with ``--prune``. A managed rule whose content no
 longer matches the hash recorded at the last deploy was edited in Kibana
-since then, which the plan reports as drift.
+since then, which the plan reports as drift. A rule to create whose rule_id
+Kibana already has, without the managed tag, is planned as a replacement,
+which deploy applies only when told to adopt such rules.
 
 Every selected rule also goes through the checks of ``dac validate``. A
 rule with an error diagnostic is blocked, and deploy applies nothing while
@@ -38,9 +40,12 @@ from dac.rules import Rule, load_rules
 
 log = logging.getLogger(__name__)
 
-Action = Literal["create", "update", "disable", "delete", "unchanged", "excluded"]
+Action = Literal[
+    "create", "replace", "update", "disable", "delete", "unchanged", "excluded"
+]
 ACTIONS: tuple[Action, ...] = (
     "create",
+    "replace",
     "update",
     "disable",
     "delete",
@@ -49,6 +54,9 @@ ACTIONS: tuple[Action, ...] = (
 )
 # The code of the diagnostic for a version lower than the one in Kibana.
 VERSION_DECREASE_CODE = "DAC904"
+# Rule_ids per ``_find`` request when the plan looks up the rules it would
+# create. Each adds about 80 characters to the URL, so 20 keep it near 2 KB.
+LOOKUP_BATCH = 20
 # The code of the diagnostic for new content sent under a version that Kibana
 # already has with other content.
 VERSION_REUSED_CODE = "DAC905"
@@ -63,7 +71,8 @@ class RuleChange:
     """One rule's entry in a plan.
 
     ``desired`` is the body to send (None for deletions); ``current`` is the
-    rule as Kibana returned it (None for creations). ``changes`` maps each
+    rule as Kibana returned it (None for creations). A replacement has both:
+    its ``current`` is the Kibana rule without the managed tag. ``changes`` maps each
     changed field to its ``(current, desired)`` comparable values. ``drift``
     is true when the Kibana copy changed since deploy recorded its hash.
     ``repository_changed`` is true when the repository's content differs
@@ -160,7 +169,9 @@ class Plan:
 
     def has_changes(self, prune: bool = False) -> bool:
         """Tell whether applying would change Kibana."""
-        actions = {"create", "update", "disable"} | ({"delete"} if prune else set())
+        actions = {"create", "replace", "update", "disable"}
+        if prune:
+            actions.add("delete")
         return any(c.action in actions for c in self.changes)
 
 
@@ -251,6 +262,7 @@ def build_plan(
         _check_version_decrease(change, rule)
         _check_version_reused(change, rule)
         changes.append(change)
+    _mark_replacements(client, [c for c in changes if c.action == "create"])
 
     for rule_id, current in deployed.items():
         if rule_id not in selected:
@@ -283,6 +295,39 @@ def _validate(rules: list[Rule]) -> dict[str, list[Diagnostic]]:
         rule_id = diagnostic.rule_id or by_path.get(diagnostic.path, "")
         per_rule.setdefault(rule_id, []).append(diagnostic)
     return per_rule
+
+
+def _mark_replacements(client: KibanaClient, creations: list[RuleChange]) -> None:
+    """Turn each creation whose rule_id Kibana already has into a replacement.
+
+    Those Kibana rules lack the managed tag, because the plan already read
+    every managed rule. The lookup costs one ``_find`` request per
+    :data:`LOOKUP_BATCH` rule_ids.
+    """
+    by_rule_id = {c.rule_id: c for c in creations}
+    rule_ids = sorted(by_rule_id)
+    for start in range(0, len(rule_ids), LOOKUP_BATCH):
+        batch = rule_ids[start : start + LOOKUP_BATCH]
+        for current in client.find_rules(_rule_id_filter(batch)):
+            change = by_rule_id.get(str(current.get("rule_id", "")))
+            if change is None:
+                continue
+            change.action = "replace"
+            change.current = current
+            log.info(
+                "%s exists in Kibana without the managed tag (name %r)",
+                change.rule_id,
+                current.get("name"),
+            )
+
+
+def _rule_id_filter(rule_ids: list[str]) -> str:
+    """Return a KQL filter matching any of ``rule_ids``."""
+    clauses = []
+    for rule_id in rule_ids:
+        escaped = rule_id.replace("\\", "\\\\").replace('"', '\\"')
+        clauses.append(f'alert.attributes.params.ruleId:"{escaped}"')
+    return " OR ".join(clauses)
 
 
 def _removal(current: dict[str, Any], rule: Rule | None, prune: bool) -> RuleChange:

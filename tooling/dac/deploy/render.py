@@ -12,6 +12,7 @@ from dac.deploy.value_diff import describe_change
 
 SYMBOLS = {
     "create": "+",
+    "replace": "*",
     "update": "~",
     "disable": "x",
     "delete": "-",
@@ -53,6 +54,8 @@ def summary_line(plan: Plan, prune: bool) -> str:
         f"Plan: {counts['create']} to create, {counts['update']} to update, "
         f"{counts['disable']} to disable, {deletes}, {counts['unchanged']} unchanged"
     )
+    if counts["replace"]:
+        line += f", {counts['replace']} to replace (only with --adopt)"
     if counts["excluded"]:
         line += f", {counts['excluded']} kept disabled (excluded from this environment)"
     if plan.drifted:
@@ -85,6 +88,12 @@ def _notes(change: RuleChange, prune: bool) -> list[str]:
         notes.append(
             f"version {version} is already deployed with other content; "
             "run dac version bump"
+        )
+    if change.action == "replace":
+        existing = (change.current or {}).get("name")
+        notes.append(
+            f"replaces the Kibana rule {existing!r}, which lacks the managed tag; "
+            "deploy replaces it only with --adopt"
         )
     if change.blocked:
         notes.append(f"blocked: {len(change.errors)} validation error(s)")
