@@ -1,4 +1,4 @@
-"""Apply a plan to Kibana: create, update, disable and (with prune) delete rules.
+"""Apply a plan to Kibana: create, replace, update, disable and delete rules.
 
 Each rule is applied on its own, so one failure does not stop the others,
 and every outcome is returned. Applying the same plan again, or a new plan
@@ -7,8 +7,9 @@ by a managed rule becomes an update: the 409 may come from an earlier
 attempt that timed out after Kibana stored the rule. A rule without the
 managed tag is replaced only with ``adopt``, both when the plan found it
 and when a create runs into it. A deletion of a rule that is already gone
-counts as done. A plan with a blocked rule (a validation error), or with a
-replacement and no ``adopt``, is rejected before anything is sent.
+counts as done, and deletions are sent only with ``prune``. A plan with a
+blocked rule (a validation error), or with a replacement and no ``adopt``,
+is rejected before anything is sent.
 """
 
 from __future__ import annotations
@@ -167,10 +168,11 @@ def _create(
         client.create_rule(change.desired)
         return ApplyResult(change.rule_id, change.name, "create", "created")
     except KibanaConflictError:
-        log.info("%s: rule_id already exists; updating instead", change.rule_id)
+        log.info("%s: rule_id already exists; reading its tags", change.rule_id)
     except KibanaError as exc:
         return _failed(change, "create", exc)
-    # The rule appeared after the plan looked, so check it is ours.
+    # The plan found no rule with this rule_id, so an earlier attempt stored
+    # it (and it carries the managed tag) or someone created it since then.
     try:
         existing = client.read_rule(change.rule_id)
     except KibanaError as exc:

@@ -9,7 +9,7 @@ in Kibana, or deleted with ``--prune``. A managed rule whose content no
 longer matches the hash recorded at the last deploy was edited in Kibana
 since then, which the plan reports as drift. A rule to create whose rule_id
 Kibana already has, without the managed tag, is planned as a replacement,
-which deploy applies only when told to adopt such rules.
+which deploy applies only with ``--adopt``.
 
 Every selected rule also goes through the checks of ``dac validate``. A
 rule with an error diagnostic is blocked, and deploy applies nothing while
@@ -418,7 +418,7 @@ def _check_version_reused(change: RuleChange, rule: Rule) -> None:
     """Add an error when new content would be sent under Kibana's version.
 
     Kibana would accept it, but two deployed revisions of the rule would then
-    share one version number and could not be told apart.
+    share one version number and could not be distinguished.
     """
     if not change.version_not_raised:
         return
