@@ -184,6 +184,7 @@ def test_reused_version_blocks_deploy(repo, kibana):
     message = "version 1 is already deployed with other content: set version = 2"
     assert message in text.output
     assert "error DAC905" in text.output
+    assert "with other content, see DAC905 below" in text.output
     assert result.exit_code == 1
     assert f"{path}:1:1: error DAC905 {message}" in result.stderr
     assert "process.pid" not in kibana.rules()[RULE_B]["query"]

@@ -86,8 +86,8 @@ def _notes(change: RuleChange, prune: bool) -> list[str]:
     if change.version_not_raised:
         version = (change.desired or {}).get("version")
         notes.append(
-            f"version {version} is already deployed with other content; "
-            "run dac version bump"
+            f"version {version} is already deployed with other content, "
+            "see DAC905 below"
         )
     if change.action == "replace":
         existing = (change.current or {}).get("name")
