@@ -39,7 +39,7 @@ class Literal(Node):
     ``kind`` follows Elasticsearch's data types: an integer literal that fits
     in 32 bits is ``integer``, a larger one ``long``, one with a fraction or
     exponent ``double``. ``raw`` is true for ``\"\"\"...\"\"\"`` strings, whose
-    backslashes are not escapes. ``value`` holds the decoded value.
+    backslashes are not escapes. ``value`` is the decoded value.
     """
 
     value: str | int | float | bool | None
@@ -51,7 +51,7 @@ class Literal(Node):
 class Field(Node):
     """A field reference such as ``process.parent.name`` or ``?process.Ext.foo``.
 
-    ``path`` holds the dotted name split into its parts, each unquoted (a
+    ``path`` is the dotted name split into its parts, each unquoted (a
     backquoted part keeps its dots inside one element). ``name`` is the
     dotted name used to look the field up in a document and a schema.
     ``optional`` is true for ``?field``: a field missing from the mapping is
@@ -122,7 +122,7 @@ MatchOp = _Literal[":", "like", "regex"]
 class Match(Node):
     """A pattern operator on a field: ``:``, ``like``, ``like~``, ``regex``, ``regex~``.
 
-    ``patterns`` holds one or more constants (``x like ("a*", "b*")``).
+    ``patterns`` contains one or more constants (``x like ("a*", "b*")``).
     ``:`` is always case-insensitive and matches wildcards ``*`` and ``?``
     for strings; ``like`` uses the same wildcard syntax; ``regex`` uses
     Lucene's regular-expression syntax anchored to the whole value.
