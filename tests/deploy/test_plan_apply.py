@@ -177,7 +177,7 @@ def test_disabling_all_rules_rejected(repo, client, kibana):
     repo.write_config(rules_table='tags = ["no-rule-has-this-tag"]')
     plan = plan_for(repo, client)
     assert len(plan.by_action("disable")) == 3
-    with pytest.raises(PlanError, match="would disable or delete all 3"):
+    with pytest.raises(PlanError, match=r"would disable or delete 3 managed rule\(s\)"):
         apply_plan(plan, client, "managed-by:dac")
     assert all(rule["enabled"] for rule in kibana.rules().values())
 
@@ -211,7 +211,10 @@ def test_prune_rejected_for_empty_selection(repo, client, kibana):
     for path in repo.rules_dir.iterdir():
         path.unlink()
     plan = plan_for(repo, client)
-    with pytest.raises(PlanError, match="would disable or delete all 3 managed rules"):
+    with pytest.raises(
+        PlanError,
+        match=r"would disable or delete 3 managed rule\(s\) of .* and keep none",
+    ):
         apply_plan(plan, client, "managed-by:dac", prune=True)
     assert len(kibana.rules()) == 3
 

@@ -62,3 +62,10 @@ def test_json_summary_counts_skipped():
     assert document["skipped"] == 4
     assert document["failed"] == 1
     assert len(document["results"]) == 6
+
+
+def test_control_characters_in_names_are_escaped() -> None:
+    from dac.deploy.render import _cell
+
+    assert _cell("Evil\x1b[1A\x1b[2K name") == "Evil\\x1b[1A\\x1b[2K name"
+    assert "\x1b" not in _cell("a\x1b]0;title\x07b")

@@ -227,3 +227,27 @@ def test_version_bump_cli_records_toml_version(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "r-1 1 -> 8" in result.output
     assert "1 rules bumped" in result.output
+
+
+def test_bump_rejects_duplicate_rule_ids(tmp_path) -> None:
+    import shutil
+    from pathlib import Path
+
+    from click.testing import CliRunner
+    from dac.cli import cli
+
+    root = Path(__file__).resolve().parents[2]
+    rule = root / "detections/windows/execution/command_shell_started_via_rundll32.toml"
+    (tmp_path / "rules").mkdir()
+    shutil.copy(rule, tmp_path / "rules" / "a.toml")
+    shutil.copy(rule, tmp_path / "rules" / "b.toml")
+    lock = tmp_path / "lock.json"
+    result = CliRunner().invoke(
+        cli, ["version", "bump", str(tmp_path / "rules"), "--lock", str(lock)]
+    )
+    assert result.exit_code != 0
+    message = str(result.exception)
+    assert "duplicate rule_ids" in message
+    assert "a.toml" in message
+    assert "b.toml" in message
+    assert not lock.exists()

@@ -39,6 +39,12 @@ def bump(paths: tuple[Path, ...], lock_path: Path) -> None:
     if errors:
         listed = "\n".join(f"  {error}" for error in errors)
         raise PlanError(f"fix these rule files before bumping versions:\n{listed}")
+    duplicates = _duplicate_rule_ids(rules)
+    if duplicates:
+        raise PlanError(
+            "fix duplicate rule_ids before bumping versions, since one lock entry "
+            "cannot hold two rules:\n" + "\n".join(duplicates)
+        )
     lock = VersionLock.load(lock_path)
     bumps = bump_versions(rules, lock)
     for item in bumps:
@@ -46,3 +52,16 @@ def bump(paths: tuple[Path, ...], lock_path: Path) -> None:
         edited = " (TOML updated)" if item.file_changed else ""
         click.echo(f"{item.path}: {item.rule_id} {old} {item.new_version}{edited}")
     click.echo(f"{len(bumps)} rules bumped; lock written to {lock_path}.")
+
+
+def _duplicate_rule_ids(rules: list) -> list[str]:
+    """Return one line per rule_id that more than one file uses, naming the files."""
+    paths: dict[str, list[str]] = {}
+    for rule in rules:
+        if rule.rule_id:
+            paths.setdefault(rule.rule_id, []).append(str(rule.path))
+    return [
+        f"  {rule_id}: {', '.join(files)}"
+        for rule_id, files in sorted(paths.items())
+        if len(files) > 1
+    ]

@@ -141,9 +141,9 @@ def _reject_unsafe(plan: Plan, prune: bool, adopt: bool) -> None:
     kept = [c for c in plan.changes if c.action in kept_actions]
     if removals and not kept:
         raise PlanError(
-            f"deploy rejected: it would disable or delete all {len(removals)} "
-            f"managed rules of {plan.environment} because no repository rule "
-            "was selected; check rules.paths and the filters in the config"
+            f"deploy rejected: it would disable or delete {len(removals)} managed "
+            f"rule(s) of {plan.environment} and keep none, because no repository "
+            "rule was selected; check rules.paths and the filters in the config"
         )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from dac.deploy.apply import ApplyResult
 from dac.deploy.plan import Plan, RuleChange
 from dac.deploy.value_diff import describe_change
+from dac.terminal import escape_control
 
 SYMBOLS = {
     "create": "+",
@@ -93,7 +94,7 @@ def _notes(change: RuleChange, prune: bool) -> list[str]:
         existing = (change.current or {}).get("name")
         notes.append(
             f"replaces the Kibana rule {existing!r}, which lacks the managed tag; "
-            "deploy replaces it only with --adopt"
+            "deploy replaces it only when run with --adopt"
         )
     if change.blocked:
         notes.append(f"blocked: {len(change.errors)} validation error(s)")
@@ -138,8 +139,8 @@ def _plan_text(plan: Plan, prune: bool) -> str:
             continue
         symbol = SYMBOLS[change.action]
         lines.append(
-            f"  {symbol} {change.action:<9} {change.rule_id}  {change.name}"
-            + _note(change, prune)
+            f"  {symbol} {change.action:<9} {change.rule_id}  "
+            f"{escape_control(change.name)}" + _note(change, prune)
         )
         lines += [f"      {line}" for line in _change_lines(change)]
     lines.append(summary_line(plan, prune))
@@ -147,7 +148,7 @@ def _plan_text(plan: Plan, prune: bool) -> str:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return escape_control(text.replace("|", "\\|").replace("\n", " "))
 
 
 def _plan_markdown(plan: Plan, prune: bool) -> str:
@@ -222,6 +223,7 @@ def render_results(results: list[ApplyResult], fmt: str = "text") -> str:
     lines = []
     for r in results:
         message = f": {r.message}" if r.message else ""
-        lines.append(f"  {r.outcome:<8} {r.action:<7} {r.rule_id}  {r.name}{message}")
+        name = escape_control(r.name)
+        lines.append(f"  {r.outcome:<8} {r.action:<7} {r.rule_id}  {name}{message}")
     lines.append(f"Apply: {done} done, {skipped} skipped, {failed} failed.")
     return "\n".join(lines)
