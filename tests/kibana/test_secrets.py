@@ -184,6 +184,7 @@ PERCENT_SECRET = "FAKE/SECRET pw+7f3a"
         "FAKE/SECRET+pw%2B7f3a",
         "FAKE%2FSECRET+pw%2B7f3a",
         "FAKE/SECRET%20pw%2b7f3a",
+        "FAKE/SECRET%20pw+7f3a",
     ],
 )
 def test_percent_encoded_password_masked(echoed):

@@ -127,6 +127,8 @@ def _url_encoded_forms(value: str) -> set[str]:
         quote(value, safe=""),
         quote_plus(value),
         quote_plus(value, safe="/"),
+        # JavaScript's encodeURI, which keeps URI delimiters such as "+".
+        quote(value, safe=";,/?:@&=+$-_.!~*'()#"),
     }
     lower = {_PERCENT_ESCAPE.sub(lambda m: m.group(0).lower(), e) for e in encoded}
     return (encoded | lower) - {value}
