@@ -8,7 +8,7 @@ Public API:
 * :func:`search` returns a response shaped like Elasticsearch's ``_eql/search``.
 * :func:`explain` and :func:`explain_step` list the conditions an event
   failed, with the values it had.
-* :func:`timestamp_error` tells why a value cannot be a ``date`` value.
+* :func:`timestamp_error` returns why a value cannot be a ``date`` value.
 * :func:`check_regex` returns why a ``regex`` pattern is not valid Lucene syntax.
 
 Errors: EqlSyntaxError and EqlSemanticError at compile time,
@@ -24,7 +24,7 @@ from typing import Any
 from dac.engine._errors import EqlRuntimeError
 from dac.engine._explain import Explainer, format_expr
 from dac.engine._query import CompiledQuery, Hit, compile_query
-from dac.engine._regex import RegexSyntaxError
+from dac.engine._regex import RegexSyntaxError, shortest_match
 from dac.engine._regex import parse as _parse_regex
 from dac.engine._search import infer_field_types, search
 from dac.engine._values import field_path, parse_timestamp, timestamp_error
@@ -44,6 +44,7 @@ __all__ = [
     "format_expr",
     "infer_field_types",
     "search",
+    "shortest_match",
     "timestamp_error",
     "parse_timestamp",
 ]

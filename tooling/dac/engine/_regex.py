@@ -454,3 +454,38 @@ _SHORTHANDS = {
     "w": (_WORD, False),
     "W": (_WORD, True),
 }
+
+
+# Characters tried, in order, when building a string for a regex: the
+# search finds the shortest string and prefers the earlier characters.
+_REGEX_ALPHABET = (
+    "abcdefghijklmnopqrstuvwxyz0123456789 .-_:/\\ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    "\"'!#$%&()*+,;<=>?@[]^`{|}~\t"
+)
+_MAX_REGEX_STATES = 3000
+
+
+def shortest_match(pattern: str) -> str | None:
+    """Return a shortest string that Lucene ``pattern`` matches whole, or None.
+
+    A breadth-first search over the pattern's derivatives (each derivative is
+    a state of its automaton), bounded in states, so it ends on any pattern.
+    """
+    try:
+        start = parse(pattern)
+    except RegexSyntaxError:
+        return None
+    seen = {start}
+    queue = [(start, "")]
+    for term, text in queue:
+        if nullable(term):
+            return text
+        for char in _REGEX_ALPHABET:
+            following = derive(term, char, False)
+            if following == NOTHING or following in seen:
+                continue
+            if len(seen) >= _MAX_REGEX_STATES:
+                return None
+            seen.add(following)
+            queue.append((following, text + char))
+    return None

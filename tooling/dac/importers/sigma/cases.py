@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from dac.engine import compile_query
+from dac.engine import compile_query, shortest_match
 from dac.eql import ast, parse_query
 from dac.errors import DacError, EqlError
 
@@ -220,7 +220,7 @@ def _candidates(expr: ast.Expr, name: str) -> Iterator[Any]:
     if isinstance(expr, ast.Match) and expr.op == "regex":
         for pattern in expr.patterns:
             if isinstance(pattern.value, str):
-                example = regex_example(pattern.value)
+                example = shortest_match(pattern.value)
                 if example is not None:
                     yield example
     elif isinstance(expr, ast.Match):
@@ -253,7 +253,7 @@ def _combined(expr: ast.Expr, name: str, current: Any) -> Iterator[str]:
         # A translated Sigma regex matches anywhere (".*x.*"), so the current
         # value can stand before or after an example of it.
         for pattern in expr.patterns:
-            example = regex_example(pattern.value) if pattern.value else None
+            example = shortest_match(pattern.value) if pattern.value else None
             if example is not None:
                 yield from (current + " " + example, example + " " + current)
         return
@@ -269,44 +269,6 @@ def _combined(expr: ast.Expr, name: str, current: Any) -> Iterator[str]:
             yield current + inner
         elif text.endswith("*"):
             yield inner + current
-
-
-# Characters tried, in order, when building a string for a regex: the
-# search finds the shortest string and prefers the earlier characters.
-_REGEX_ALPHABET = (
-    "abcdefghijklmnopqrstuvwxyz0123456789 .-_:/\\ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    "\"'!#$%&()*+,;<=>?@[]^`{|}~\t"
-)
-_MAX_REGEX_STATES = 3000
-
-
-def regex_example(pattern: str) -> str | None:
-    """Return a shortest string that Lucene ``pattern`` matches whole, or None.
-
-    A breadth-first search over the pattern's derivatives (each derivative is
-    a state of its automaton), bounded in states, so it ends on any pattern.
-    """
-    # NOTE: this uses the engine's private regex terms; it has no public API.
-    from dac.engine._regex import NOTHING, RegexSyntaxError, derive, nullable, parse
-
-    try:
-        start = parse(pattern)
-    except RegexSyntaxError:
-        return None
-    seen = {start}
-    queue = [(start, "")]
-    for term, text in queue:
-        if nullable(term):
-            return text
-        for char in _REGEX_ALPHABET:
-            following = derive(term, char, False)
-            if following == NOTHING or following in seen:
-                continue
-            if len(seen) >= _MAX_REGEX_STATES:
-                return None
-            seen.add(following)
-            queue.append((following, text + char))
-    return None
 
 
 def _from_wildcard(pattern: str, name: str) -> Iterator[str]:
