@@ -1,7 +1,7 @@
 """Skip integration tests, with the reason shown, unless a run selects them.
 
 Integration tests start Elasticsearch and Kibana in Docker. ``make test``
-collects them so the report says why they did not run: either no Docker
+collects them so the report shows why they did not run: either no Docker
 engine responds here, or one does and the run did not select them with
 ``-m integration`` (``make integration``), which starts the stack.
 """

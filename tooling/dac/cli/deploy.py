@@ -65,7 +65,7 @@ def command(
     with environment.client() as client:
         plan = build_plan(environment, client, lock=lock, prune=prune)
         # JSON output is one document (plan and results) printed at the end.
-        # When deploy asks for confirmation, the plan goes to stderr as text.
+        # When deploy prompts for confirmation, the plan goes to stderr as text.
         if fmt == "json":
             if not yes:
                 click.echo(render_plan(plan, "text", prune), err=True)

@@ -1,15 +1,15 @@
 """Abstract syntax tree of Elasticsearch EQL.
 
 The tree keeps every distinction Elasticsearch makes, so the engine and the
-validator can reproduce its behaviour: ``in`` and ``in~`` are one node with a
-``case_insensitive`` flag, ``:`` / ``like`` / ``like~`` / ``regex`` /
-``regex~`` stay distinct operators, a function keeps whether it was called
-with ``~``, a field keeps whether it was written ``?optional``, and a string
-keeps whether it was written as a ``\"\"\"raw\"\"\"`` literal.
+validator can reproduce its behaviour. ``in`` and ``in~`` are one node with a
+``case_insensitive`` flag, while ``:``, ``like``, ``like~``, ``regex`` and
+``regex~`` stay distinct operators. A function keeps whether it was called
+with ``~``, a field whether it was written ``?optional``, and a string
+whether it was written as a ``\"\"\"raw\"\"\"`` literal.
 
 Every node carries the 1-based ``line`` and ``column`` where it starts in the
-query text. Nodes are frozen dataclasses: compare them with ``==`` and hash
-them freely; positions are excluded from comparison.
+query text. Nodes are frozen dataclasses, so compare them with ``==`` and
+hash them freely. Positions are excluded from comparison.
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ class Match(Node):
 
     ``patterns`` contains one or more constants (``x like ("a*", "b*")``).
     ``:`` is always case-insensitive and matches wildcards ``*`` and ``?``
-    for strings; ``like`` uses the same wildcard syntax; ``regex`` uses
+    for strings, and ``like`` uses the same wildcard syntax. ``regex`` uses
     Lucene's regular-expression syntax anchored to the whole value.
     ``case_insensitive`` is true for ``:``, ``like~`` and ``regex~``.
     """

@@ -1,4 +1,4 @@
-"""What Elastic Defend writes for each kind of event: data stream and default fields.
+"""Data stream and default fields Elastic Defend writes for each kind of event.
 
 Values follow the Elastic Defend (``endpoint``) package's event documentation:
 every event kind lives in a ``logs-endpoint.events.<stream>-<namespace>``

@@ -234,7 +234,7 @@ def replay(
 ) -> ReplayResult:
     """Run every rule over ``documents`` in one pass and collect the alerts.
 
-    Each rule sees only documents its index patterns match. Documents must
+    Each rule receives only the documents its index patterns match. Documents must
     come in time order, as sequences depend on it. Raises
     :class:`DacError` when a rule cannot be compiled or the engine fails.
     """

@@ -3,7 +3,7 @@
 The stock backend writes Sigma regexes verbatim (PCRE, unanchored) after a
 case-insensitive ``regex~`` and wraps every query in ``any where``. This
 subclass translates each regex to an anchored Lucene pattern, keeps Sigma's
-case-sensitivity (``regex`` unless the rule asks for ``(?i)`` or the ``i``
+case-sensitivity (``regex`` unless the rule uses ``(?i)`` or the ``i``
 flag), compares numbers with ``==`` and lists of numbers with ``in``, and
 returns the bare condition so the importer can put it under the log
 source's own event filter.
@@ -31,7 +31,7 @@ from dac.importers.sigma.regex import UnsupportedRegexError, translate
 
 
 class SigmaConversionError(ValueError):
-    """A Sigma construct has no faithful EQL equivalent; the message says which."""
+    """A Sigma construct has no faithful EQL equivalent, named in the message."""
 
 
 class ElasticEqlBackend(EqlBackend):

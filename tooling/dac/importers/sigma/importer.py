@@ -26,7 +26,7 @@ MAX_SIGMA_BYTES = 1024 * 1024
 
 @dataclass
 class ImportReport:
-    """What an import wrote and rejected, and how long it took."""
+    """Files an import wrote, rules it rejected, and the seconds it took."""
 
     written: list[Path] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)

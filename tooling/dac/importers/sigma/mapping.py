@@ -1,4 +1,4 @@
-"""How Sigma log sources and fields become Elastic Defend / Sysmon ECS.
+"""Mapping of Sigma log sources and fields to Elastic Defend / Sysmon ECS.
 
 This is data, not code: each supported Sigma log source names the event
 filter that selects its events in EQL, the index patterns that carry them,

@@ -17,7 +17,7 @@ class NetworkBlockedError(RuntimeError):
     """Raised when code tries to open a network connection during an import."""
 
 
-def _refuse(*args: object, **kwargs: object) -> None:
+def _reject_connection(*args: object, **kwargs: object) -> None:
     raise NetworkBlockedError(
         "network access is disabled while importing Sigma rules; "
         "the importer uses the shipped ATT&CK table"
@@ -28,9 +28,9 @@ def _refuse(*args: object, **kwargs: object) -> None:
 def no_network() -> Iterator[None]:
     """Make socket connections and DNS lookups raise :class:`NetworkBlockedError`."""
     with (
-        mock.patch.object(socket.socket, "connect", _refuse),
-        mock.patch.object(socket.socket, "connect_ex", _refuse),
-        mock.patch.object(socket, "create_connection", _refuse),
-        mock.patch.object(socket, "getaddrinfo", _refuse),
+        mock.patch.object(socket.socket, "connect", _reject_connection),
+        mock.patch.object(socket.socket, "connect_ex", _reject_connection),
+        mock.patch.object(socket, "create_connection", _reject_connection),
+        mock.patch.object(socket, "getaddrinfo", _reject_connection),
     ):
         yield
